@@ -1,0 +1,116 @@
+"""Asset checks shared by every dataset, built from the dataset's pandera model.
+
+Check names are module constants so sensors, tests and alerts refer to them by name.
+Blocking checks stop downstream assets in the same run; warnings only inform.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+
+from assets.common.screening import Screened, reason_counts
+
+CONTRACT = "contract"
+SCHEMA = "schema"
+CONSERVATION = "conservation"
+ERROR_BUDGET = "error_budget"
+QUARANTINE = "quarantine"
+RECONCILES = "reconciles_to_silver"
+ERROR_BUDGET_RATE = 0.05
+SAMPLE_ROWS = 5
+
+_DESCRIPTIONS = {
+    CONTRACT: "Every landing file of the partition has exactly the source's columns and can be read. "
+    "On failure nothing is written: fix or re-deliver the named file and the sensor re-runs the partition.",
+    SCHEMA: "The output satisfies its pandera model (types, nullability, ranges, unique grain). "
+    "A failure is a platform bug, not bad input: the transform let through a row its contract forbids.",
+    CONSERVATION: "rows in bronze = silver + quarantine + dropped duplicates. A failure means rows were lost.",
+    ERROR_BUDGET: "At most 5% of the partition's rows (duplicates aside) are quarantined. Above it gold is not built "
+    "from this partition: inspect quarantine/ for the reasons and ask the source to re-deliver.",
+    QUARANTINE: "Warns when any row was quarantined below the error budget; the reasons and a sample are in the metadata.",
+    RECONCILES: "Money reconciles to the cent: the gold total equals the silver total for the partition.",
+}
+
+
+def silver_check_specs(asset: str) -> list[dg.AssetCheckSpec]:
+    key = dg.AssetKey(asset)
+    return [
+        dg.AssetCheckSpec(SCHEMA, asset=key, blocking=True, description=_DESCRIPTIONS[SCHEMA]),
+        dg.AssetCheckSpec(CONSERVATION, asset=key, blocking=True, description=_DESCRIPTIONS[CONSERVATION]),
+        dg.AssetCheckSpec(ERROR_BUDGET, asset=key, blocking=True, description=_DESCRIPTIONS[ERROR_BUDGET]),
+        dg.AssetCheckSpec(QUARANTINE, asset=key, blocking=False, description=_DESCRIPTIONS[QUARANTINE]),
+    ]
+
+
+def gold_check_specs(asset: str, extra: dict[str, str] | None = None) -> list[dg.AssetCheckSpec]:
+    """`extra` maps further check names of the dataset to their descriptions; all gold checks block."""
+    key = dg.AssetKey(asset)
+    described = {SCHEMA: _DESCRIPTIONS[SCHEMA], RECONCILES: _DESCRIPTIONS[RECONCILES]} | (extra or {})
+    return [dg.AssetCheckSpec(name, asset=key, blocking=True, description=text) for name, text in described.items()]
+
+
+def contract_check_spec(asset: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(CONTRACT, asset=dg.AssetKey(asset), blocking=True, description=_DESCRIPTIONS[CONTRACT])
+
+
+def schema_check(model, frame: pl.DataFrame) -> dg.AssetCheckResult:
+    """Runs the pandera model lazily, so one evaluation reports every failing column and check."""
+    import pandera.errors
+
+    try:
+        model.validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        summary = cases.group_by("column", "check").len().sort("len", descending=True)
+        return dg.AssetCheckResult(
+            check_name=SCHEMA,
+            passed=False,
+            metadata={
+                "failure_cases": len(cases),
+                "failures_by_check": dg.MetadataValue.md(_markdown(summary.head(20))),
+            },
+        )
+    return dg.AssetCheckResult(check_name=SCHEMA, passed=True, metadata={"rows": frame.height})
+
+
+def screening_checks(screened: Screened) -> list[dg.AssetCheckResult]:
+    quarantined = screened.quarantined.height
+    accounted = screened.valid.height + quarantined + screened.duplicates
+    reasons = reason_counts(screened.quarantined)
+    budget_metadata = {
+        "quarantined": quarantined,
+        "error_rate": round(screened.error_rate, 6),
+        "budget": ERROR_BUDGET_RATE,
+        "reasons": dg.MetadataValue.json(reasons),
+    }
+    return [
+        dg.AssetCheckResult(
+            check_name=CONSERVATION,
+            passed=accounted == screened.rows_in,
+            metadata={"rows_in": screened.rows_in, "accounted_for": accounted, "difference": screened.rows_in - accounted},
+        ),
+        dg.AssetCheckResult(check_name=ERROR_BUDGET, passed=screened.error_rate <= ERROR_BUDGET_RATE, metadata=budget_metadata),
+        dg.AssetCheckResult(
+            check_name=QUARANTINE,
+            passed=quarantined == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata=budget_metadata | {"sample": dg.MetadataValue.md(_markdown(screened.quarantined.head(SAMPLE_ROWS)))},
+        ),
+    ]
+
+
+def reconciliation_check(gold_total, silver_total, label: str = "revenue") -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=RECONCILES,
+        passed=gold_total == silver_total,
+        metadata={f"gold_{label}": str(gold_total), f"silver_{label}": str(silver_total)},
+    )
+
+
+def _markdown(frame: pl.DataFrame) -> str:
+    if frame.is_empty():
+        return "_none_"
+    header = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * frame.width + "\n"
+    cells = (("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |") for row in frame.iter_rows())
+    return header + "\n".join(cells)

@@ -1,0 +1,39 @@
+"""Where each silver and gold dataset lives: asset name, lake keys and warehouse table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dagster as dg
+
+
+@dataclass(frozen=True)
+class Dataset:
+    domain: str  # "retail" | "banking"
+    layer: str  # "silver" | "gold"
+    name: str  # "pos_lines"
+    partition_column: str  # the column whose value is the partition, for replace-on-load
+    grain: tuple[str, ...]  # columns that identify a row
+
+    @property
+    def asset_name(self) -> str:
+        return f"{self.domain}_{self.layer}_{self.name}"
+
+    @property
+    def asset_key(self) -> dg.AssetKey:
+        return dg.AssetKey(self.asset_name)
+
+    @property
+    def warehouse_table(self) -> str:
+        return f"{self.layer}_{self.name}"
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.layer}/{self.domain}/{self.name}/"
+
+    def lake_key(self, partition: str) -> str:
+        # One file per partition: a single object write is atomic on every backend.
+        return f"{self.prefix}dt={partition}/data.parquet"
+
+    def quarantine_key(self, partition: str) -> str:
+        return f"quarantine/{self.domain}/{self.name}/dt={partition}/data.parquet"

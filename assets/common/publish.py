@@ -1,0 +1,95 @@
+"""Writing a dataset's partition: lake file, quarantine, warehouse load, metadata and checks.
+
+Every silver and gold asset ends in one of these calls, so all of them report the same
+metadata and load the warehouse the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+import polars as pl
+
+from assets.common.checks import schema_check, screening_checks
+from assets.common.datasets import Dataset
+from assets.common.screening import Screened
+from resources.lake import LakeStorage
+from resources.warehouse import Warehouse, sql_type
+
+
+def table_schema(frame: pl.DataFrame) -> dg.TableSchema:
+    return dg.TableSchema(columns=[dg.TableColumn(name, sql_type(dtype).lower()) for name, dtype in frame.schema.items()])
+
+
+def publish_silver(
+    context: dg.AssetExecutionContext,
+    lake: LakeStorage,
+    warehouse: Warehouse,
+    dataset: Dataset,
+    model,
+    screened: Screened,
+    metadata: dict | None = None,
+    extra_checks: tuple[dg.AssetCheckResult, ...] = (),
+) -> dg.MaterializeResult:
+    partition = context.partition_key
+    lake.write_parquet(dataset.quarantine_key(partition), screened.quarantined)
+    checks = [schema_check(model, screened.valid), *screening_checks(screened), *extra_checks]
+    counts = {
+        "rows_in": screened.rows_in,
+        "rows_valid": screened.valid.height,
+        "rows_quarantined": screened.quarantined.height,
+        "rows_duplicate": screened.duplicates,
+        "conflicting_duplicates": screened.conflicting_duplicates,
+        "quarantine_path": dg.MetadataValue.path(lake.uri(dataset.quarantine_key(partition))),
+    }
+    return _publish(context, lake, warehouse, dataset, screened.valid, checks, counts | (metadata or {}))
+
+
+def publish_gold(
+    context: dg.AssetExecutionContext,
+    lake: LakeStorage,
+    warehouse: Warehouse,
+    dataset: Dataset,
+    model,
+    frame: pl.DataFrame,
+    checks: list[dg.AssetCheckResult],
+    headline: dict | None = None,
+) -> dg.MaterializeResult:
+    return _publish(context, lake, warehouse, dataset, frame, [schema_check(model, frame), *checks], headline or {})
+
+
+def _publish(context, lake, warehouse, dataset, frame, checks, metadata) -> dg.MaterializeResult:
+    """The lake always gets the partition (so a failed check can be inspected); the warehouse,
+    which analysts query, only gets partitions whose blocking checks passed."""
+    partition = context.partition_key
+    key = dataset.lake_key(partition)
+    written = lake.write_parquet(key, frame)
+    blocking = {spec.name for spec in context.assets_def.check_specs if spec.blocking}
+    failed = sorted(c.check_name for c in checks if not c.passed and c.check_name in blocking)
+    if failed:
+        context.log.warning(f"{dataset.asset_name}[{partition}]: blocking checks failed ({', '.join(failed)}); not loaded into the warehouse")
+        load = {"warehouse_load": f"skipped: failed {', '.join(failed)}"}
+    else:
+        receipt = warehouse.replace_partition(
+            dataset.domain,
+            dataset.warehouse_table,
+            dataset.partition_column,
+            date.fromisoformat(partition),
+            frame,
+            asset=dataset.asset_name,
+            run_id=context.run.run_id,
+            checksum=written.sha256,
+        )
+        load = {"warehouse_table": receipt.table, "warehouse_rows_replaced": receipt.replaced_rows}
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": frame.height,
+            "dagster/column_schema": table_schema(frame),
+            "lake_path": dg.MetadataValue.path(lake.uri(key)),
+            "bytes": written.size,
+            **metadata,
+            **load,
+        },
+        check_results=checks,
+    )

@@ -1,0 +1,104 @@
+"""Screening bronze rows into silver: dedupe, apply the rejection rules, split valid from quarantined.
+
+A rule is a named polars expression that is true where a row breaks it. All rules are
+evaluated in one vectorised pass, so a quarantined row lists every rule it breaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from assets.common.landing import LINEAGE_COLUMNS, RAW_LINE
+
+REJECT_REASONS = "_reject_reasons"
+MALFORMED_LINE = "malformed_line"
+RAW_SUFFIX = "__raw"
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    doc: str
+    violated: pl.Expr
+
+
+def raw(column: str) -> pl.Expr:
+    """The delivered text of a column, beside its typed value of the same name."""
+    return pl.col(column + RAW_SUFFIX)
+
+
+def missing(*columns: str) -> pl.Expr:
+    return pl.any_horizontal([raw(c).is_null() | (raw(c) == "") for c in columns])
+
+
+def invalid_value(column: str) -> pl.Expr:
+    """Delivered but not a valid value of the column's type."""
+    return (raw(column).is_not_null() & (raw(column) != "")) & pl.col(column).is_null()
+
+
+def missing_required(columns: tuple[str, ...]) -> Rule:
+    return Rule("missing_required_field", "A required column is empty.", missing(*columns))
+
+
+@dataclass
+class Screened:
+    valid: pl.DataFrame  # typed rows that passed every rule, in (source key, line) order
+    quarantined: pl.DataFrame  # raw source columns + lineage + _raw_line + _reject_reasons
+    rows_in: int
+    duplicates: int
+    conflicting_duplicates: int  # keys whose copies differ in content
+
+    @property
+    def error_rate(self) -> float:
+        """Quarantined / (rows in - duplicates), per DOMAIN.md §5: duplicates are not errors."""
+        considered = self.rows_in - self.duplicates
+        return self.quarantined.height / considered if considered else 0.0
+
+
+def screen(
+    bronze: pl.DataFrame,
+    *,
+    source_columns: tuple[str, ...],
+    typed: list[pl.Expr],
+    key: list[str],
+    rules: list[Rule],
+) -> Screened:
+    """`typed` converts raw text columns into typed ones of the same name; rules see both
+    (`raw(c)` for the text). The first occurrence of a key in (source key, line) order wins."""
+    work = (
+        bronze.sort("_source_key", "_source_line")
+        .with_row_index("_row")
+        .with_columns(pl.col(c).alias(c + RAW_SUFFIX) for c in source_columns)
+        .with_columns(typed)
+    )
+    malformed = pl.col(RAW_LINE).is_not_null()
+    keyed = ~malformed & pl.all_horizontal(pl.col(k).is_not_null() for k in key)
+    work = work.with_columns(_duplicate=keyed & ~pl.struct(key).is_first_distinct())
+
+    conflicting = (
+        work.filter(keyed)
+        .group_by(key)
+        .agg(pl.struct(raw(c) for c in source_columns if c not in key).n_unique().alias("_versions"))
+        .filter(pl.col("_versions") > 1)
+        .height
+    )
+    candidates = work.filter(~pl.col("_duplicate"))
+    reasons = pl.concat_list([pl.when(r.violated.fill_null(False)).then(pl.lit(r.name)) for r in rules]).list.drop_nulls()
+    candidates = candidates.with_columns(
+        pl.when(malformed).then(pl.lit([MALFORMED_LINE])).otherwise(reasons).alias(REJECT_REASONS)
+    )
+    rejected = pl.col(REJECT_REASONS).list.len() > 0
+    valid = candidates.filter(~rejected).drop(REJECT_REASONS, RAW_LINE, "_duplicate", "_row", *(c + RAW_SUFFIX for c in source_columns))
+    quarantined = candidates.filter(rejected).select(
+        *(raw(c).alias(c) for c in source_columns), *LINEAGE_COLUMNS, RAW_LINE, REJECT_REASONS
+    )
+    return Screened(valid, quarantined, bronze.height, work.get_column("_duplicate").sum(), conflicting)
+
+
+def reason_counts(quarantined: pl.DataFrame) -> dict[str, int]:
+    if quarantined.is_empty():
+        return {}
+    counts = quarantined.get_column(REJECT_REASONS).explode().value_counts(sort=True)
+    return {row[0]: int(row[1]) for row in counts.iter_rows()}

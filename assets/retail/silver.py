@@ -1,0 +1,131 @@
+"""Retail silver: typed, validated, deduplicated, PII-masked rows; rejects go to quarantine."""
+
+
+from datetime import date, datetime, timezone
+
+import dagster as dg
+import polars as pl
+
+from assets.common.checks import silver_check_specs
+from assets.common.partitions import DAILY, latest_snapshot_key
+from assets.common.publish import publish_silver
+from assets.retail import cleaning, schemas
+from assets.retail.bronze import retail_bronze_customers, retail_bronze_pos, retail_bronze_products, retail_bronze_stores
+from assets.retail.sources import CUSTOMERS, POS, PRODUCTS, STORES
+from resources.lake import LakeStorage
+from resources.pii import PiiKey
+from resources.warehouse import Warehouse
+
+PRICE_BELOW_COST = "price_below_cost"
+
+
+def _silver(dataset, description: str, deps, extra_checks=()):
+    """The decorator every retail silver asset shares: partitions, checks, group and owners."""
+    return dg.asset(
+        name=dataset.asset_name,
+        partitions_def=DAILY,
+        deps=deps,
+        check_specs=[*silver_check_specs(dataset.asset_name), *extra_checks],
+        group_name="retail_silver",
+        kinds={"polars", "parquet", "duckdb"},
+        description=description,
+        tags={"layer": "silver", "domain": "retail"},
+        owners=["team:retail-data"],
+    )
+
+
+def _bronze(lake: LakeStorage, source, partition: str) -> pl.DataFrame:
+    return lake.read_parquet(source.bronze_key(partition))
+
+
+@_silver(
+    schemas.SILVER_STORES,
+    "Stores, one row per store_id, as of the day's snapshot. Grain: store_id.",
+    [retail_bronze_stores],
+)
+def retail_silver_stores(context: dg.AssetExecutionContext, lake: LakeStorage, warehouse: Warehouse):
+    partition = context.partition_key
+    screened = cleaning.screen_stores(_bronze(lake, STORES, partition), date.fromisoformat(partition))
+    return publish_silver(context, lake, warehouse, schemas.SILVER_STORES, schemas.Store, screened)
+
+
+@_silver(
+    schemas.SILVER_PRODUCTS,
+    "Product catalog, one row per product_id (12-digit UPC-A), as of the day's snapshot. Grain: product_id.",
+    [retail_bronze_products],
+    extra_checks=[
+        dg.AssetCheckSpec(
+            PRICE_BELOW_COST,
+            asset=schemas.SILVER_PRODUCTS.asset_key,
+            description="Warns about products whose list_price is below cost (sold at a loss); they are kept, not rejected.",
+        )
+    ],
+)
+def retail_silver_products(context: dg.AssetExecutionContext, lake: LakeStorage, warehouse: Warehouse):
+    partition = context.partition_key
+    screened = cleaning.screen_products(_bronze(lake, PRODUCTS, partition), date.fromisoformat(partition))
+    below = screened.valid.filter(pl.col("list_price") < pl.col("cost"))
+    warning = dg.AssetCheckResult(
+        check_name=PRICE_BELOW_COST,
+        passed=below.is_empty(),
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"products": below.height, "sample": dg.MetadataValue.json(below.get_column("product_id").head(10).to_list())},
+    )
+    return publish_silver(context, lake, warehouse, schemas.SILVER_PRODUCTS, schemas.Product, screened, extra_checks=(warning,))
+
+
+@_silver(
+    schemas.SILVER_CUSTOMERS,
+    "Loyalty customers, one row per customer_id, PII-masked: HMAC tokens for joins, masked e-mail and phone for display. "
+    "Names never leave bronze. Grain: customer_id.",
+    [retail_bronze_customers],
+)
+def retail_silver_customers(context: dg.AssetExecutionContext, lake: LakeStorage, warehouse: Warehouse, pii: PiiKey):
+    partition = context.partition_key
+    screened = cleaning.screen_customers(_bronze(lake, CUSTOMERS, partition), date.fromisoformat(partition), pii.tokenizer())
+    return publish_silver(context, lake, warehouse, schemas.SILVER_CUSTOMERS, schemas.Customer, screened)
+
+
+def load_references(lake: LakeStorage, partition: str) -> tuple[cleaning.RetailReferences, dict[str, str]]:
+    """The latest snapshots at or before the day. A snapshot delivered for the day that did not
+    materialize (a failed contract) blocks the day rather than validating against stale data."""
+    used = {}
+    frames = {}
+    for source, dataset in ((STORES, schemas.SILVER_STORES), (PRODUCTS, schemas.SILVER_PRODUCTS), (CUSTOMERS, schemas.SILVER_CUSTOMERS)):
+        key = latest_snapshot_key(lake, dataset, partition)
+        delivered_today = bool(lake.list_keys(source.landing_dir(partition)))
+        if key is None or (delivered_today and key != dataset.lake_key(partition)):
+            raise dg.Failure(
+                description=f"No usable {dataset.name} snapshot for {partition}: "
+                + ("today's delivery has not materialized successfully" if delivered_today else "none exists at or before this day")
+                + f". Materialize {dataset.asset_name} first.",
+            )
+        used[dataset.name] = key
+        frames[dataset.name] = lake.read_parquet(key)
+    refs = cleaning.RetailReferences(
+        store_ids=frames["stores"].get_column("store_id"),
+        product_ids=frames["products"].get_column("product_id"),
+        customers=frames["customers"].select("customer_id", "loyalty_token"),
+    )
+    return refs, used
+
+
+@_silver(
+    schemas.SILVER_POS_LINES,
+    "POS line items of the day, typed: amount = quantity x price (decimal), customer resolved from the loyalty card "
+    "(card itself dropped). Deduplicated on (receipt_id, line_no). Grain: receipt_id, line_no.",
+    [retail_bronze_pos, retail_silver_stores, retail_silver_products, retail_silver_customers],
+)
+def retail_silver_pos_lines(context: dg.AssetExecutionContext, lake: LakeStorage, warehouse: Warehouse, pii: PiiKey):
+    partition = context.partition_key
+    refs, used = load_references(lake, partition)
+    screened = cleaning.screen_pos_lines(
+        _bronze(lake, POS, partition), refs, date.fromisoformat(partition), pii.tokenizer(), datetime.now(timezone.utc)
+    )
+    return publish_silver(
+        context, lake, warehouse, schemas.SILVER_POS_LINES, schemas.PosLine, screened,
+        {"reference_snapshots": dg.MetadataValue.json(used), "revenue": str(screened.valid.get_column("amount").sum())},
+    )
+
+
+RETAIL_SILVER = [retail_silver_stores, retail_silver_products, retail_silver_customers, retail_silver_pos_lines]

@@ -1,0 +1,41 @@
+"""Retail automation: the landing sensor and the 02:00 UTC daily schedule."""
+
+import dagster as dg
+
+from assets.common.partitions import DAILY
+from assets.retail.bronze import retail_bronze_customers, retail_bronze_pos, retail_bronze_products, retail_bronze_stores
+from assets.retail.gold import RETAIL_GOLD
+from assets.retail.silver import retail_silver_customers, retail_silver_pos_lines, retail_silver_products, retail_silver_stores
+from assets.retail.sources import CUSTOMERS, POS, PRODUCTS, STORES
+from sensors.landing import build_landing_sensor
+
+RETAIL_GROUPS = ("retail_bronze", "retail_silver", "retail_gold")
+
+retail_landing_sensor = build_landing_sensor(
+    "retail_landing_sensor",
+    (STORES, PRODUCTS, CUSTOMERS, POS),
+    {
+        STORES.name: [retail_bronze_stores.key, retail_silver_stores.key],
+        PRODUCTS.name: [retail_bronze_products.key, retail_silver_products.key],
+        CUSTOMERS.name: [retail_bronze_customers.key, retail_silver_customers.key],
+        POS.name: [retail_bronze_pos.key, retail_silver_pos_lines.key, *(a.key for a in RETAIL_GOLD)],
+    },
+    DAILY,
+    "Watches landing/retail/ for new, late or re-delivered files and runs each (source, day) once: "
+    "reference snapshots through silver, POS files through silver and all retail gold.",
+)
+
+retail_daily_job = dg.define_asset_job(
+    "retail_daily",
+    selection=dg.AssetSelection.groups(*RETAIL_GROUPS),
+    partitions_def=DAILY,
+    description="The whole retail graph (bronze -> silver -> gold) for one day.",
+)
+
+retail_daily_schedule = dg.build_schedule_from_partitioned_job(
+    retail_daily_job,
+    hour_of_day=2,
+    minute_of_hour=0,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="At 02:00 UTC, (re)builds yesterday's retail partition end to end: a backstop for anything the landing sensor missed.",
+)

@@ -1,0 +1,53 @@
+import os
+import socket
+
+import pytest
+
+# Tokens in tests use a fixed throwaway key; real keys come only from the environment.
+os.environ.setdefault("PLATFORM_PII_KEY", "test-only-key-0123456789abcdef")
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+from resources.lake import LocalLake  # noqa: E402
+from resources.pii import PiiKey  # noqa: E402
+from resources.warehouse import EmbeddedWarehouse  # noqa: E402
+
+
+@pytest.fixture
+def lake(tmp_path) -> LocalLake:
+    return LocalLake(root=str(tmp_path / "lake"))
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> EmbeddedWarehouse:
+    return EmbeddedWarehouse(path=str(tmp_path / "warehouse.duckdb"))
+
+
+@pytest.fixture
+def pii() -> PiiKey:
+    return PiiKey(key=os.environ["PLATFORM_PII_KEY"])
+
+
+@pytest.fixture
+def resources(lake, warehouse, pii) -> dict:
+    return {"lake": lake, "warehouse": warehouse, "pii": pii}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """A real S3 HTTP endpoint (moto's server) for the whole test session."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    yield f"http://127.0.0.1:{port}"
+    server.stop()

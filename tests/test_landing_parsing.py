@@ -1,0 +1,109 @@
+"""Bronze parsing of landing files: the contract, malformed lines, encodings and compression."""
+
+import gzip
+from datetime import datetime, timezone
+
+import polars as pl
+import pytest
+
+from assets.common.landing import RAW_LINE, BadFileError, Source, parse_landing_file
+
+SRC = Source("test", "things", ("id", "name", "price"), "csv")
+JSRC = Source("test", "things", ("id", "name", "price"), "jsonl")
+WHEN = datetime(2024, 10, 1, 12, tzinfo=timezone.utc)
+
+
+def parse(data: bytes, key="landing/test/things/dt=2024-10-01/a.csv", source=SRC) -> pl.DataFrame:
+    return parse_landing_file(source, key, data, WHEN).rows
+
+
+def test_clean_file_keeps_text_and_lineage():
+    rows = parse(b"id,name,price\n1,apple, 3.99 \n2,pear,0.50\n")
+    assert rows.select("id", "name", "price").rows() == [("1", "apple", "3.99"), ("2", "pear", "0.50")]
+    assert rows.get_column("_source_line").to_list() == [2, 3]
+    assert rows.get_column("_source_key").unique().to_list() == ["landing/test/things/dt=2024-10-01/a.csv"]
+    assert rows.get_column("_ingested_at").unique().to_list() == [WHEN]
+    assert rows.get_column(RAW_LINE).null_count() == 2
+
+
+def test_columns_in_any_order_are_accepted():
+    rows = parse(b"price,id,name\n3.99,1,apple\n")
+    assert rows.select("id", "name", "price").row(0) == ("1", "apple", "3.99")
+
+
+@pytest.mark.parametrize(
+    "header, problem",
+    [(b"id,name,price,extra", "unexpected"), (b"id,name", "missing"), (b"id,nam,price", "missing"), (b"id,name,name", "missing")],
+)
+def test_header_drift_fails_the_contract_naming_file_and_columns(header, problem):
+    with pytest.raises(BadFileError) as err:
+        parse(header + b"\n1,a,2\n")
+    assert "a.csv" in str(err.value) and problem in err.value.details and err.value.details[problem]
+
+
+def test_wrong_field_count_is_malformed_and_parsing_resumes():
+    rows = parse(b"id,name,price\n1,a,1.00\n2,b\n3,c,3.00,x\n4,d,4.00\n")
+    bad = rows.filter(pl.col(RAW_LINE).is_not_null())
+    assert bad.get_column("_source_line").to_list() == [3, 4]
+    assert rows.filter(pl.col(RAW_LINE).is_null()).get_column("id").to_list() == ["1", "4"]
+
+
+def test_unbalanced_quote_does_not_swallow_following_rows():
+    rows = parse(b'id,name,price\n1,"broken,1.00\n2,b,2.00\n3,c,3.00\n')
+    assert rows.filter(pl.col(RAW_LINE).is_not_null()).get_column("_source_line").to_list() == [2]
+    assert rows.filter(pl.col(RAW_LINE).is_null()).get_column("id").to_list() == ["2", "3"]
+
+
+def test_quoted_newline_is_one_record_numbered_by_its_first_line():
+    rows = parse(b'id,name,price\n1,"two\nlines",1.00\n2,b,2.00\n')
+    assert rows.select("id", "name", "_source_line").rows() == [("1", "two\nlines", 2), ("2", "b", 4)]
+
+
+def test_quotes_commas_and_formulas_pass_through_as_data():
+    rows = parse(b'id,name,price\n1,"Robert\'); DROP TABLE x;--, ""Bobby""",1.00\n2,=SUM(A1:A9),2.00\n')
+    assert rows.get_column("name").to_list() == ['Robert\'); DROP TABLE x;--, "Bobby"', "=SUM(A1:A9)"]
+
+
+def test_invalid_utf8_line_is_malformed_only_there():
+    rows = parse(b"id,name,price\n1,a,1.00\n2,\xff\xfe,2.00\n3,c,3.00\n")
+    assert rows.filter(pl.col(RAW_LINE).is_not_null()).get_column("_source_line").to_list() == [3]
+    assert rows.height == 3
+
+
+def test_bom_and_crlf():
+    rows = parse(b"\xef\xbb\xbfid,name,price\r\n1,a,1.00\r\n2,b,2.00\r\n")
+    assert rows.select("id", "price").rows() == [("1", "1.00"), ("2", "2.00")]
+
+
+def test_huge_line_is_malformed():
+    rows = parse(b"id,name,price\n1," + b"x" * (1 << 20) + b",1.00\n2,b,2.00\n")
+    assert rows.filter(pl.col(RAW_LINE).is_not_null()).get_column("_source_line").to_list() == [2]
+    assert rows.filter(pl.col(RAW_LINE).is_null()).get_column("id").to_list() == ["2"]
+
+
+@pytest.mark.parametrize("data", [b"", b"id,name,price\n", b"id,name,price"])
+def test_empty_and_header_only_files_are_accepted_and_flagged(data):
+    parsed = parse_landing_file(SRC, "k.csv", data, WHEN)
+    assert parsed.empty and parsed.rows.height == 0
+    assert set(SRC.columns) <= set(parsed.rows.columns)
+
+
+def test_gzip_is_read_and_corrupt_gzip_names_the_key():
+    data = b"id,name,price\n1,a,1.00\n"
+    assert parse(gzip.compress(data), key="k.csv.gz").height == 1
+    with pytest.raises(BadFileError, match="k.csv.gz: corrupt or truncated gzip"):
+        parse(gzip.compress(data)[:20], key="k.csv.gz")
+
+
+def test_jsonl_wrong_types_are_kept_as_text_and_bad_lines_malformed():
+    data = b'{"id": "1", "name": "a", "price": 2.5}\n{"id": "2", "name": "b", "price": {"x": 1}}\nnot json\n[1]\n'
+    rows = parse(data, key="k.jsonl", source=JSRC)
+    good = rows.filter(pl.col(RAW_LINE).is_null())
+    assert good.get_column("price").to_list() == ["2.5", '{"x": 1}']
+    assert rows.filter(pl.col(RAW_LINE).is_not_null()).get_column("_source_line").to_list() == [3, 4]
+
+
+def test_jsonl_extra_key_fails_the_contract():
+    with pytest.raises(BadFileError) as err:
+        parse(b'{"id": "1", "name": "a", "price": 1, "colour": "red"}\n', key="k.jsonl", source=JSRC)
+    assert err.value.details["unexpected"] == ["colour"]

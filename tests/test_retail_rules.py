@@ -1,0 +1,153 @@
+"""Each retail rejection rule, the amount arithmetic and duplicates, on hand-made bronze rows."""
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from assets.common.identifiers import is_valid_upc, upc_check_digit
+from assets.common.landing import RAW_LINE
+from assets.common.pii import Tokenizer
+from assets.common.screening import REJECT_REASONS, reason_counts
+from assets.retail import cleaning
+from assets.retail.sources import POS
+
+DAY = date(2024, 10, 1)
+NOW = datetime(2024, 10, 5, tzinfo=timezone.utc)
+TOKENS = Tokenizer(b"unit-test-key-0123456789")
+GOOD_UPC = "036000291452"
+OTHER_UPC = "012345678905"
+CARD = "4000123456"
+REFS = cleaning.RetailReferences(
+    store_ids=pl.Series(["001", "002"]),
+    product_ids=pl.Series([GOOD_UPC]),
+    customers=pl.DataFrame({"customer_id": ["C0000001"], "loyalty_token": [TOKENS.token(CARD)]}),
+)
+
+
+def line(n: int, **overrides) -> dict:
+    row = {
+        "receipt_id": f"001-01-20241001-{n:05d}",
+        "line_no": "1",
+        "store_id": "001",
+        "register_id": "POS01",
+        "product_barcode": GOOD_UPC,
+        "quantity": "2",
+        "price": "3.99",
+        "timestamp": "2024-10-01T10:30:15Z",
+        "cashier_id": "emp001",
+        "loyalty_card": CARD,
+    }
+    return row | overrides
+
+
+def bronze(*rows: dict, malformed: int = 0) -> pl.DataFrame:
+    frame = pl.DataFrame(list(rows), schema={c: pl.String for c in POS.columns})
+    frame = frame.with_columns(
+        _source_key=pl.lit("landing/retail/pos/dt=2024-10-01/store_001.csv"),
+        _source_line=pl.int_range(2, len(rows) + 2),
+        _ingested_at=pl.lit(NOW),
+        _raw_line=pl.lit(None, pl.String),
+    )
+    if malformed:
+        broken = pl.DataFrame(
+            {"_source_line": [1000 + i for i in range(malformed)], RAW_LINE: ["1,2,3"] * malformed}, schema_overrides={"_source_line": pl.Int64}
+        ).with_columns(_source_key=pl.lit("landing/retail/pos/dt=2024-10-01/store_001.csv"), _ingested_at=pl.lit(NOW))
+        frame = pl.concat([frame, broken], how="diagonal_relaxed")
+    return frame
+
+
+def screen(*rows, **kw):
+    return cleaning.screen_pos_lines(bronze(*rows, **kw), REFS, DAY, TOKENS, NOW)
+
+
+def reasons_of(**overrides) -> list[str]:
+    result = screen(line(1, **overrides))
+    assert result.valid.height + result.quarantined.height == 1
+    return result.quarantined.get_column(REJECT_REASONS).to_list()[0] if result.quarantined.height else []
+
+
+def test_upc_check_digit():
+    assert upc_check_digit("03600029145") == 2
+    assert is_valid_upc(GOOD_UPC) and not is_valid_upc("036000291453") and not is_valid_upc("12345ABC")
+
+
+def test_clean_line_passes_with_decimal_amount_and_customer():
+    result = screen(line(1), line(2, quantity="-1", loyalty_card=""))
+    assert result.quarantined.height == 0
+    assert result.valid.get_column("amount").to_list() == [Decimal("7.98"), Decimal("-3.99")]
+    assert result.valid.get_column("customer_id").to_list() == ["C0000001", None]
+    assert "loyalty_card" not in result.valid.columns
+
+
+def test_amount_arithmetic_is_exact_to_the_cent():
+    rows = [line(i, quantity="3", price="0.10") for i in range(1, 1001)]
+    result = screen(*rows)
+    assert result.valid.get_column("amount").sum() == Decimal("300.00")  # 0.1 * 3 * 1000 in floats is 300.0000000000XX
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"store_id": "999"}, ["unknown_store"]),
+        ({"product_barcode": "12345ABC"}, ["invalid_barcode"]),
+        ({"product_barcode": "036000291453"}, ["invalid_barcode"]),
+        ({"product_barcode": OTHER_UPC}, ["unknown_product"]),
+        ({"quantity": "0"}, ["zero_quantity"]),
+        ({"quantity": "-0"}, ["zero_quantity"]),
+        ({"quantity": "101"}, ["quantity_out_of_range"]),
+        ({"quantity": "-101"}, ["quantity_out_of_range"]),
+        ({"quantity": "two"}, ["invalid_quantity"]),
+        ({"price": "0.00"}, ["non_positive_price"]),
+        ({"price": "-0.00"}, ["non_positive_price"]),
+        ({"price": "-1.50"}, ["non_positive_price"]),
+        ({"price": "10000.01"}, ["price_out_of_range"]),
+        ({"price": "NaN"}, ["invalid_price"]),
+        ({"price": "inf"}, ["invalid_price"]),
+        ({"price": "$4.99"}, ["invalid_price"]),
+        ({"price": "3.999"}, ["invalid_price"]),
+        ({"price": "123456789.00"}, ["invalid_price"]),
+        ({"timestamp": "not-a-time"}, ["invalid_timestamp"]),
+        ({"timestamp": "2024-02-30T10:00:00Z"}, ["invalid_timestamp"]),
+        ({"timestamp": "2024-09-30T23:59:59Z"}, ["timestamp_outside_partition"]),
+        ({"timestamp": "2024-10-02T00:00:00Z"}, ["timestamp_outside_partition"]),
+        ({"timestamp": "2099-10-01T10:00:00Z"}, ["future_timestamp", "timestamp_outside_partition"]),
+        ({"cashier_id": ""}, ["missing_required_field"]),
+        ({"price": None}, ["missing_required_field"]),
+        ({"receipt_id": "R1"}, ["invalid_receipt_id"]),
+        ({"register_id": "TILL1"}, ["invalid_register_id"]),
+        ({"quantity": "0", "price": "-1.00", "store_id": "999"}, ["unknown_store", "zero_quantity", "non_positive_price"]),
+    ],
+)
+def test_rejection_rules(overrides, expected):
+    assert reasons_of(**overrides) == expected
+
+
+def test_partition_edges_and_offsets_are_inside():
+    assert reasons_of(timestamp="2024-10-01T00:00:00Z") == []
+    assert reasons_of(timestamp="2024-10-01T23:59:59.999Z") == []
+    assert reasons_of(timestamp="2024-10-02T01:00:00+02:00") == []  # 23:00 UTC on the 1st
+
+
+def test_unknown_loyalty_card_is_not_an_error():
+    assert reasons_of(loyalty_card="9999999999") == []
+
+
+def test_malformed_lines_and_duplicates_are_conserved():
+    result = screen(
+        line(1), line(1), line(1, quantity="5"), line(2, price="0"), malformed=2
+    )
+    assert result.rows_in == 6
+    assert result.duplicates == 2 and result.conflicting_duplicates == 1
+    assert result.valid.height == 1 and result.valid.get_column("quantity").to_list() == [2]  # first occurrence wins
+    assert reason_counts(result.quarantined) == {"malformed_line": 2, "non_positive_price": 1}
+    assert result.valid.height + result.quarantined.height + result.duplicates == result.rows_in
+    assert result.error_rate == pytest.approx(3 / 4)
+
+
+def test_quarantine_keeps_source_columns_lineage_and_masks_the_card():
+    result = screen(line(1, price="0"))
+    row = result.quarantined.row(0, named=True)
+    assert set(POS.columns) | {"_source_key", "_source_line", "_ingested_at", REJECT_REASONS} <= set(row)
+    assert row["price"] == "0" and row["loyalty_card"] == TOKENS.token(CARD)

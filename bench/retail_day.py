@@ -1,0 +1,141 @@
+"""One retail day at production scale (600,000 POS lines, 500 stores), landing -> gold, on the
+embedded default, against the read-once floor measured in the same run.
+
+    uv run python bench/retail_day.py [--scale prod] [--runs 1]
+
+Each measured step runs in a fresh child process, so its peak RSS is its own. Prints a table
+and writes it to bench/results/retail_day.md.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DAY = date(2024, 10, 1)
+TARGETS = {"landing_to_gold_s": 8.0, "peak_rss_gb": 1.5, "ratio_to_floor": 6.0}
+
+
+def prepare(lake_dir: str, scale: str) -> None:
+    from resources.lake import LocalLake
+    from simulator import deliver
+    from simulator.defects import DefectConfig
+    from simulator.retail import SCALES, generate_retail_day
+
+    lake = LocalLake(root=lake_dir)
+    for offset in (1, 0):  # the previous day too, so reference snapshots and RFM have history
+        day = date.fromordinal(DAY.toordinal() - offset)
+        deliver(lake, generate_retail_day(day, SCALES[scale], seed=7, defects=DefectConfig(row_defect_rate=0.005)))
+
+
+def floor(lake_dir: str) -> dict:
+    """Read every landing CSV of the day once, write it as Parquet once: the I/O floor."""
+    import polars as pl
+
+    start = time.perf_counter()
+    for source in ("pos", "customers", "stores"):
+        folder = Path(lake_dir, f"landing/retail/{source}/dt={DAY}")
+        frame = pl.concat([pl.read_csv(p, infer_schema=False) for p in sorted(folder.glob("*.csv"))])
+        frame.write_parquet(Path(lake_dir, f"floor_{source}.parquet"))
+    products = pl.read_ndjson(Path(lake_dir, f"landing/retail/products/dt={DAY}/products.jsonl"))
+    products.write_parquet(Path(lake_dir, "floor_products.parquet"))
+    return {"seconds": time.perf_counter() - start}
+
+
+def platform(lake_dir: str, warehouse: str) -> dict:
+    """The real code path: every retail asset for the day through dagster's in-process executor."""
+    os.environ.setdefault("PLATFORM_PII_KEY", "bench-only-key-0123456789abcdef")
+    import dagster as dg
+
+    from assets.retail.bronze import RETAIL_BRONZE
+    from assets.retail.gold import RETAIL_GOLD
+    from assets.retail.silver import RETAIL_SILVER
+    from resources.lake import LocalLake
+    from resources.pii import PiiKey
+    from resources.warehouse import EmbeddedWarehouse
+
+    assets = [*RETAIL_BRONZE, *RETAIL_SILVER, *RETAIL_GOLD]
+    resources = {"lake": LocalLake(root=lake_dir), "warehouse": EmbeddedWarehouse(path=warehouse), "pii": PiiKey(key=os.environ["PLATFORM_PII_KEY"])}
+    instance = dg.DagsterInstance.ephemeral()
+    previous = date.fromordinal(DAY.toordinal() - 1).isoformat()
+    dg.materialize(assets, partition_key=previous, resources=resources, instance=instance)  # history, not timed
+    start = time.perf_counter()
+    result = dg.materialize(assets, partition_key=DAY.isoformat(), resources=resources, instance=instance)
+    total = time.perf_counter() - start
+    layers: dict[str, float] = {}
+    started: dict[str, float] = {}
+    for record in instance.all_logs(result.run_id):
+        if record.dagster_event is None:
+            continue
+        kind, step = record.dagster_event.event_type_value, record.step_key
+        if kind == "STEP_START":
+            started[step] = record.timestamp
+        elif kind == "STEP_SUCCESS":
+            layer = step.split("_")[1]
+            layers[layer] = layers.get(layer, 0.0) + record.timestamp - started[step]
+    return {"seconds": total, "layers": layers}
+
+
+def child(mode: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", mode, *args], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        sys.exit(f"{mode} failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", default="prod")
+    parser.add_argument("--child", nargs="+")
+    args = parser.parse_args()
+    if args.child:
+        mode, *rest = args.child
+        result = {"prepare": lambda: prepare(rest[0], rest[1]) or {}, "floor": lambda: floor(rest[0]), "platform": lambda: platform(*rest)}[mode]()
+        result["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+        print(json.dumps(result))
+        return
+
+    with tempfile.TemporaryDirectory() as tmp:
+        lake_dir = str(Path(tmp, "lake"))
+        t = time.perf_counter()
+        child("prepare", lake_dir, args.scale)
+        print(f"generated two days at scale {args.scale!r} in {time.perf_counter() - t:.1f} s", flush=True)
+        floor_result = child("floor", lake_dir)
+        run = child("platform", lake_dir, str(Path(tmp, "warehouse.duckdb")))
+    ratio = run["seconds"] / floor_result["seconds"]
+    rows = [
+        ("read-once floor (CSV -> Parquet)", f"{floor_result['seconds']:.2f} s", f"{floor_result['peak_rss_gb']:.2f} GB", ""),
+        *((f"  {layer}", f"{secs:.2f} s", "", "") for layer, secs in sorted(run["layers"].items())),
+        ("platform landing -> gold (dagster, in-process)", f"{run['seconds']:.2f} s", f"{run['peak_rss_gb']:.2f} GB", f"{ratio:.1f}x floor"),
+    ]
+    verdict = {
+        "landing_to_gold_s": run["seconds"] <= TARGETS["landing_to_gold_s"],
+        "peak_rss_gb": run["peak_rss_gb"] <= TARGETS["peak_rss_gb"],
+        "ratio_to_floor": ratio <= TARGETS["ratio_to_floor"],
+    }
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"# Retail day, scale `{args.scale}` ({stamp}, {os.cpu_count()} cores)",
+        "",
+        "| step | wall | peak RSS | ratio |",
+        "|---|---|---|---|",
+        *(f"| {' | '.join(r)} |" for r in rows),
+        "",
+        *(f"- target {name} <= {TARGETS[name]}: {'met' if ok else 'NOT met'}" for name, ok in verdict.items()),
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    Path(ROOT, "bench/results").mkdir(exist_ok=True)
+    Path(ROOT, f"bench/results/retail_day_{args.scale}.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -43,7 +43,7 @@ def floor(lake_dir: str) -> dict:
     start = time.perf_counter()
     for source in ("pos", "customers", "stores"):
         folder = Path(lake_dir, f"landing/retail/{source}/dt={DAY}")
-        frame = pl.concat([pl.read_csv(p, infer_schema=False) for p in sorted(folder.glob("*.csv"))])
+        frame = pl.concat([pl.read_csv(p, infer_schema=False, quote_char=None, truncate_ragged_lines=True) for p in sorted(folder.glob("*.csv"))])
         frame.write_parquet(Path(lake_dir, f"floor_{source}.parquet"))
     products = pl.read_ndjson(Path(lake_dir, f"landing/retail/products/dt={DAY}/products.jsonl"))
     products.write_parquet(Path(lake_dir, "floor_products.parquet"))

@@ -107,3 +107,38 @@ def test_jsonl_extra_key_fails_the_contract():
     with pytest.raises(BadFileError) as err:
         parse(b'{"id": "1", "name": "a", "price": 1, "colour": "red"}\n', key="k.jsonl", source=JSRC)
     assert err.value.details["unexpected"] == ["colour"]
+
+
+def test_a_partition_parses_plain_and_irregular_files_alike():
+    from assets.common.landing import parse_partition
+
+    plain = b"id,name,price\n1,a,1.00\n2,b,2.00\n"
+    reordered = b"price,id,name\n3.00,3,c\n"
+    quoted = b'id,name,price\n4,"d, e",4.00\n5,f\n'
+    zipped = gzip.compress(b"id,name,price\n6,g,6.00\n")
+    empty = b"id,name,price\n"
+    rows, empty_keys = parse_partition(SRC, [("a.csv", plain, WHEN), ("b.csv", reordered, WHEN), ("c.csv", quoted, WHEN), ("d.csv.gz", zipped, WHEN), ("e.csv", empty, WHEN)])
+    good = rows.filter(pl.col(RAW_LINE).is_null())
+    assert good.select("_source_key", "_source_line", "id", "name").rows() == [
+        ("a.csv", 2, "1", "a"), ("a.csv", 3, "2", "b"), ("b.csv", 2, "3", "c"), ("c.csv", 2, "4", "d, e"), ("d.csv.gz", 2, "6", "g"),
+    ]
+    assert rows.filter(pl.col(RAW_LINE).is_not_null()).select("_source_key", "_source_line").rows() == [("c.csv", 3)]
+    assert empty_keys == ["e.csv"]
+
+
+def test_plain_files_whose_bad_lines_cancel_out_still_parse_exactly():
+    from assets.common.landing import parse_partition
+
+    # One line short a field and one with an extra: the delimiter count of the file is right.
+    tricky = b"id,name,price\n1,a\n2,b,2.00,x\n3,c,3.00\n"
+    rows, _ = parse_partition(SRC, [("t.csv", tricky, WHEN), ("u.csv", b"id,name,price\n9,z,9.00\n", WHEN)])
+    assert rows.filter(pl.col(RAW_LINE).is_not_null()).get_column("_source_line").to_list() == [2, 3]
+    assert rows.filter(pl.col(RAW_LINE).is_null()).get_column("id").to_list() == ["3", "9"]
+
+
+def test_whole_files_that_only_cancel_out_are_rechecked_line_by_line():
+    from assets.common.landing import parse_partition
+
+    rows, _ = parse_partition(SRC, [("t.csv", b"id,name,price\n1,a\n2,b,2.00,x\n", WHEN)])
+    assert rows.get_column("_source_line").to_list() == [2, 3]
+    assert rows.get_column(RAW_LINE).null_count() == 0

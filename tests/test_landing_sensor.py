@@ -17,8 +17,8 @@ from sensors.retail import retail_landing_sensor
 def tick(lake, cursor=None):
     resources = {"lake": lake, "warehouse": EmbeddedWarehouse(path=lake.root + ".duckdb"), "pii": PiiKey(key="k" * 32)}
     defs = dg.Definitions(assets=[*RETAIL_BRONZE, *RETAIL_SILVER, *RETAIL_GOLD], sensors=[retail_landing_sensor], resources=resources)
-    context = dg.build_sensor_context(cursor=cursor, resources=resources, instance=dg.DagsterInstance.ephemeral(), definitions=defs)
-    result = retail_landing_sensor.evaluate_tick(context)
+    with dg.build_sensor_context(cursor=cursor, resources=resources, instance=dg.DagsterInstance.ephemeral(), definitions=defs) as context:
+        result = retail_landing_sensor.evaluate_tick(context)
     return result.run_requests, result.cursor
 
 

@@ -28,3 +28,12 @@ def test_masks():
     assert out.get_column("e").to_list() == ["j******e@example.com", "a******a@b.org"]
     assert out.get_column("p").to_list() == ["***-***-4567", "***-***-0100"]
     assert out.get_column("s").to_list() == ["***-**-6789", None]
+
+
+def test_tokens_are_standard_hmac_sha256():
+    import hmac
+
+    key = b"k" * 20
+    assert Tokenizer(key).token("4000123456") == hmac.new(key, b"4000123456", hashlib.sha256).hexdigest()[:32]
+    long_key = b"L" * 100
+    assert Tokenizer(long_key).token("x") == hmac.new(long_key, b"x", hashlib.sha256).hexdigest()[:32]

@@ -8,7 +8,7 @@ import dagster as dg
 import polars as pl
 
 from assets.common.checks import CONTRACT, contract_check_spec
-from assets.common.landing import RAW_LINE, BadFileError, Source, parse_landing_file
+from assets.common.landing import RAW_LINE, BadFileError, Source, parse_partition
 from resources.lake import LakeStorage
 
 
@@ -21,16 +21,11 @@ def read_landing_partition(lake: LakeStorage, source: Source, partition: str, lo
             description=f"No landing files under {source.landing_dir(partition)}: nothing has been delivered for {partition}.",
             allow_retries=True,
         )
-    frames, empty = [], []
-    for i, obj in enumerate(objects, start=1):
-        # Lineage time is the delivery time, not the run's clock, so re-runs write identical bytes.
-        parsed = parse_landing_file(source, obj.key, lake.read(obj.key), obj.last_modified)
-        frames.append(parsed.rows)
-        if parsed.empty:
-            empty.append(obj.key)
-        if log and len(objects) > 20 and i % 100 == 0:
-            log.info(f"parsed {i}/{len(objects)} files")
-    return pl.concat(frames), [o.key for o in objects], empty
+    if log:
+        log.info(f"reading {len(objects)} landing files under {source.landing_dir(partition)}")
+    # Lineage time is the delivery time, not the run's clock, so re-runs write identical bytes.
+    rows, empty = parse_partition(source, [(o.key, lake.read(o.key), o.last_modified) for o in objects])
+    return rows, [o.key for o in objects], empty
 
 
 def build_bronze_asset(source: Source, partitions_def: dg.PartitionsDefinition, description: str) -> dg.AssetsDefinition:

@@ -59,7 +59,7 @@ class BadFileError(Exception):
 
     def __init__(self, key: str, problem: str, **details):
         self.key, self.problem, self.details = key, problem, details
-        extra = "; ".join(f"{k}: {v}" for k, v in details.items() if v)
+        extra = "; ".join(f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in details.items() if v)
         super().__init__(f"{key}: {problem}" + (f" ({extra})" if extra else ""))
 
 
@@ -71,17 +71,75 @@ class ParsedFile:
 
 
 def parse_landing_file(source: Source, key: str, data: bytes, ingested_at: datetime) -> ParsedFile:
+    """One file's records as finished bronze rows."""
+    rows, empty = parse_partition(source, [(key, data, ingested_at)])
+    return ParsedFile(key, rows, empty=bool(empty))
+
+
+def parse_partition(source: Source, files: list[tuple[str, bytes, datetime]]) -> tuple[pl.DataFrame, list[str]]:
+    """All of a partition's (key, bytes, delivered at) files as bronze rows, and the keys of
+    empty ones. Raises BadFileError naming the first file that breaks the contract.
+
+    Well-formed CSV lines of every file are gathered and parsed by one polars call per header
+    order (nearly all of a POS day); only irregular lines (quotes, wrong field counts, bad
+    bytes) take the line-by-line path."""
+    frames, empty = [], []
+    plain: dict[tuple[str, ...], _PlainLines] = {}
+    for key, data, ingested_at in files:
+        data = _unwrap(key, data)
+        if source.format == "csv":
+            records, raw_lines, handed_over = _parse_csv(source, key, data, ingested_at, plain)
+        else:
+            (records, raw_lines), handed_over = _JSON_PARSERS[source.format](source, key, data), 0
+        frame = _with_lineage(_records_frame(source.columns, records, raw_lines), key, ingested_at)
+        if frame.height:
+            frames.append(frame)
+        elif not handed_over:
+            empty.append(key)
+    frames += [lines.frame() for lines in plain.values()]
+    return bronze_rows(source, frames), sorted(empty)
+
+
+def bronze_rows(source: Source, files: list[pl.DataFrame]) -> pl.DataFrame:
+    """Many files' records as one bronze frame: values trimmed (CSV cannot tell an empty field
+    from a missing one, so both are null), columns in contract order, rows in (source key,
+    line) order. Done once per partition, not once per file."""
+    schema = source.bronze_schema
+    rows = pl.concat(files, how="diagonal") if files else pl.DataFrame(schema=schema)
+
+    def column(name: str, dtype: pl.DataType) -> pl.Expr:
+        if name not in rows.columns:
+            return pl.lit(None, dtype).alias(name)
+        if name in source.columns:
+            trimmed = pl.col(name).str.strip_chars()
+            return pl.when(trimmed != "").then(trimmed).alias(name)
+        return pl.col(name).cast(dtype)
+
+    return rows.select(column(c, t) for c, t in schema.items()).sort("_source_key", "_source_line")
+
+
+def _unwrap(key: str, data: bytes) -> bytes:
     if key.endswith(".gz"):
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as err:
             raise BadFileError(key, "corrupt or truncated gzip", error=str(err)) from None
-    if data.startswith(BOM):
-        data = data[len(BOM) :]
-    parse = {"csv": _parse_csv, "jsonl": _parse_jsonl, "json": _parse_json_array}[source.format]
-    records, raw_lines = parse(source, key, data)
-    rows = _frame(source, key, records, raw_lines, ingested_at)
-    return ParsedFile(key, rows, empty=rows.height == 0)
+    return data[len(BOM) :] if data.startswith(BOM) else data
+
+
+def _records_frame(columns, records: dict, raw_lines: list[tuple[int, str]]) -> pl.DataFrame:
+    parsed = pl.DataFrame(records, schema={c: pl.String for c in columns} | {"_source_line": pl.Int64})
+    if not raw_lines:
+        return parsed
+    malformed = pl.DataFrame(
+        {"_source_line": [n for n, _ in raw_lines], RAW_LINE: [t for _, t in raw_lines]},
+        schema={"_source_line": pl.Int64, RAW_LINE: pl.String},
+    )
+    return pl.concat([parsed, malformed], how="diagonal")
+
+
+def _with_lineage(frame: pl.DataFrame, key: str, ingested_at: datetime) -> pl.DataFrame:
+    return frame.with_columns(_source_key=pl.lit(key), _ingested_at=pl.lit(ingested_at, dtype=pl.Datetime("us", "UTC")))
 
 
 def _check_contract(source: Source, key: str, found: list[str]) -> None:
@@ -93,63 +151,138 @@ def _check_contract(source: Source, key: str, found: list[str]) -> None:
         raise BadFileError(key, "columns do not match the contract", missing=missing, unexpected=extra, repeated=repeated)
 
 
-def _frame(source, key, records: dict[str, list], raw_lines: list[tuple[int, str]], ingested_at) -> pl.DataFrame:
-    """records: column -> values plus '_source_line'; raw_lines: (line, text) of malformed records."""
-    schema = source.bronze_schema
-    parsed = pl.DataFrame(records, schema={c: schema[c] for c in (*source.columns, "_source_line")})
-    malformed = pl.DataFrame(
-        {"_source_line": [n for n, _ in raw_lines], RAW_LINE: [t for _, t in raw_lines]},
-        schema={"_source_line": pl.Int64, RAW_LINE: pl.String},
-    )
-    rows = pl.concat([parsed, malformed], how="diagonal_relaxed") if raw_lines else parsed
-    rows = rows.with_columns(
-        pl.col(source.columns).str.strip_chars(),
-        _source_key=pl.lit(key),
-        _ingested_at=pl.lit(ingested_at, dtype=schema["_ingested_at"]),
-    )
-    return rows.select(pl.col(c).cast(t) if c in rows.columns else pl.lit(None, t).alias(c) for c, t in schema.items()).sort("_source_line")
-
-
 # ---------------------------------------------------------------- CSV
 
 
-def _parse_csv(source: Source, key: str, data: bytes):
+def _csv_header(source: Source, key: str, data: bytes) -> tuple[list[str] | None, bytes]:
+    """The checked header and the body after it; (None, b"") for a file with no header at all."""
     header_end = data.find(b"\n")
     header_bytes = data if header_end < 0 else data[:header_end]
-    body = b"" if header_end < 0 else data[header_end + 1 :]
     if not header_bytes.strip():
-        return {c: [] for c in (*source.columns, "_source_line")}, []
+        return None, b""
     try:
         header = [h.strip() for h in next(csv.reader([header_bytes.decode("utf-8").rstrip("\r")]))]
     except (UnicodeDecodeError, csv.Error, StopIteration):
         raise BadFileError(key, "unreadable header (not UTF-8 CSV)") from None
     _check_contract(source, key, header)
-    fast = _parse_csv_fast(header, body)
-    return fast if fast is not None else _parse_csv_robust(header, body)
+    return header, b"" if header_end < 0 else data[header_end + 1 :]
 
 
-def _parse_csv_fast(header: list[str], body: bytes):
-    """polars' reader for the common clean file. It pads short rows with nulls and lets a stray
-    quote swallow lines, so it is used only when the bytes prove neither can happen."""
-    if not body.strip() or b'"' in body or len(body) > MAX_RECORD_BYTES and max(map(len, body.split(b"\n"))) > MAX_RECORD_BYTES:
+def _parse_csv(source: Source, key: str, data: bytes, ingested_at: datetime, plain: dict) -> tuple[dict, list, int]:
+    """The file's irregular records; its plain lines go to the shared batch for their header.
+    Returns (records, malformed lines, plain lines handed over)."""
+    header, body = _csv_header(source, key, data)
+    nothing = {c: [] for c in (*source.columns, "_source_line")}
+    if header is None or not body.strip():
+        return nothing, [], 0
+    if _is_plain(header, body):
+        return nothing, [], plain.setdefault(tuple(header), _PlainLines(header)).add_file(key, ingested_at, body)
+    quoted = _parse_quoted_file(header, body)
+    if quoted is not None:
+        return quoted, [], 0
+    records, raw_lines, plain_lines = _parse_csv_lines(header, body)
+    handed_over = plain.setdefault(tuple(header), _PlainLines(header)).add_lines(key, ingested_at, *plain_lines) if plain_lines[0] else 0
+    return nothing | records, raw_lines, handed_over
+
+
+class _PlainLines:
+    """Well-formed CSV lines (no quotes, exactly one field per column) from many files, parsed
+    together by one polars call; lineage is kept per chunk and joined back afterwards."""
+
+    def __init__(self, header: list[str]):
+        self.header = header
+        self.chunks: list[bytes] = []
+        self.lineage: list[pl.DataFrame] = []
+        self.whole_files: list[tuple[str, datetime, bytes]] = []  # admitted on their delimiter total
+
+    def add_lines(self, key: str, ingested_at: datetime, lines: list[bytes], numbers: list[int]) -> int:
+        if lines:
+            self._add(key, ingested_at, b"\n".join(lines) + b"\n", pl.Series("_source_line", numbers, dtype=pl.Int64))
+        return len(lines)
+
+    def add_file(self, key: str, ingested_at: datetime, body: bytes) -> int:
+        count = _line_count(body)
+        self._add(key, ingested_at, body if body.endswith(b"\n") else body + b"\n", pl.int_range(2, count + 2, eager=True).alias("_source_line"))
+        self.whole_files.append((key, ingested_at, body))
+        return count
+
+    def _add(self, key: str, ingested_at: datetime, chunk: bytes, numbers: pl.Series) -> None:
+        self.chunks.append(chunk)
+        self.lineage.append(_with_lineage(numbers.to_frame(), key, ingested_at))
+
+    def frame(self) -> pl.DataFrame:
+        if not self.chunks:
+            return pl.DataFrame(schema={c: pl.String for c in self.header})
+        lineage = pl.concat(self.lineage)
+        try:
+            parsed = pl.read_csv(
+                b"".join(self.chunks), has_header=False, new_columns=self.header, infer_schema=False, quote_char=None, empty_string_is_null=False
+            )
+        except pl.exceptions.PolarsError:
+            parsed = None
+        if parsed is not None and parsed.height == lineage.height:
+            return pl.concat([parsed, lineage], how="horizontal")
+        return self._line_by_line()
+
+    def _line_by_line(self) -> pl.DataFrame:
+        """A whole file hid a short line behind a long one: check every line of those files."""
+        whole = {key for key, _, _ in self.whole_files}
+        retry = _PlainLines(self.header)
+        retry.chunks = [c for c, lin in zip(self.chunks, self.lineage) if lin.get_column("_source_key").first() not in whole]
+        retry.lineage = [lin for lin in self.lineage if lin.get_column("_source_key").first() not in whole]
+        frames = []
+        for key, ingested_at, body in self.whole_files:
+            records, raw_lines, plain_lines = _parse_csv_lines(self.header, body)
+            retry.add_lines(key, ingested_at, *plain_lines)
+            frames.append(_with_lineage(_records_frame(self.header, records, raw_lines), key, ingested_at))
+        return pl.concat([*frames, retry.frame()], how="diagonal")
+
+
+def _parse_quoted_file(header: list[str], body: bytes) -> dict | None:
+    """polars' quote-aware reader for a well-formed file with quoted fields. It pads short rows
+    and a stray quote can swallow lines, so the result stands only if the row count equals the
+    line count and every delimiter is accounted for: (width - 1) per row plus those in values."""
+    if b"\n\n" in body or b"\n\r\n" in body or len(body) > MAX_RECORD_BYTES and max(map(len, body.split(b"\n"))) > MAX_RECORD_BYTES:
         return None
-    lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
-    if b"\n\n" in body or b"\n\r\n" in body or body.count(b",") != lines * (len(header) - 1):
-        return None
+    lines = _line_count(body)
     try:
-        frame = pl.read_csv(body, has_header=False, new_columns=header, infer_schema=False, eol_char="\n")
-    except pl.exceptions.ComputeError:  # invalid UTF-8, most often
+        frame = pl.read_csv(body, has_header=False, new_columns=header, infer_schema=False, eol_char="\n", empty_string_is_null=False)
+    except pl.exceptions.PolarsError:  # invalid UTF-8, a stray quote, too many fields
         return None
-    if frame.height != lines:
+    inside = frame.select(pl.sum_horizontal(pl.col(header).str.count_matches(",", literal=True).sum())).item()
+    if frame.height != lines or body.count(b",") != lines * (len(header) - 1) + inside:
         return None
-    records = {c: frame.get_column(c) for c in header}  # a CRLF '\r' goes with the whitespace trim
-    records["_source_line"] = pl.int_range(2, lines + 2, eager=True)
-    return records, []
+    return {c: frame.get_column(c) for c in header} | {"_source_line": pl.int_range(2, lines + 2, eager=True)}
 
 
-def _parse_csv_robust(header: list[str], body: bytes):
-    """Line by line. A quoted field may span lines, but a record that still fails to parse
-    condemns only its first line, and parsing resumes on the next one."""
+def _line_count(body: bytes) -> int:
+    return body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+
+
+def _is_plain(header: list[str], body: bytes) -> bool:
+    """Whole-file shortcut: no quotes or blank lines, valid UTF-8, and a delimiter total that
+    matches the line count (lines that cancel each other out are caught by the batch parse)."""
+    if b'"' in body or b"\n\n" in body or b"\n\r\n" in body or body.startswith((b"\n", b"\r\n")):
+        return False
+    if body.count(b",") != _line_count(body) * (len(header) - 1):
+        return False
+    if len(body) > MAX_RECORD_BYTES and max(map(len, body.split(b"\n"))) > MAX_RECORD_BYTES:
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _parse_csv_lines(header: list[str], body: bytes) -> tuple[dict, list, tuple[list[bytes], list[int]]]:
+    """Line by line. Plain ASCII lines with the right delimiter count are returned as bytes for
+    the batched parse; the rest go through the csv module. A quoted field may span lines, but a
+    record that still fails to parse condemns only its first line, and parsing resumes on the
+    next one. Returns (records, malformed lines, (plain lines, their line numbers))."""
+    width = len(header)
+    plain: list[bytes] = []
+    plain_numbers: list[int] = []
     records: dict[str, list] = {c: [] for c in (*header, "_source_line")}
     malformed: list[tuple[int, str]] = []
     lines = body.split(b"\n")
@@ -162,8 +295,13 @@ def _parse_csv_robust(header: list[str], body: bytes):
         if not raw.strip():
             i += 1
             continue
+        if raw.isascii() and b'"' not in raw and raw.count(b",") == width - 1 and len(raw) <= MAX_RECORD_BYTES:
+            plain.append(raw)
+            plain_numbers.append(line_no)
+            i += 1
+            continue
         text, end = _gather_record(lines, i)
-        fields = _split_record(text, len(header)) if text is not None else None
+        fields = _split_record(text, width) if text is not None else None
         if fields is None:
             malformed.append((line_no, raw[:MAX_RECORD_BYTES].decode("utf-8", errors="replace")))
             i += 1
@@ -172,23 +310,29 @@ def _parse_csv_robust(header: list[str], body: bytes):
             records[column].append(value)
         records["_source_line"].append(line_no)
         i = end + 1
-    return records, malformed
+    return records, malformed, (plain, plain_numbers)
 
 
 def _gather_record(lines: list[bytes], start: int) -> tuple[str | None, int]:
-    """The record starting at `start`, joined with following lines while a quote is open."""
-    try:
-        text = lines[start].decode("utf-8").removesuffix("\r")
-    except UnicodeDecodeError:
-        return None, start
+    """The record starting at `start`, joined with following lines while a quote is open
+    (quote parity is tracked per added line, so a stray quote costs one pass, not a square)."""
+    parts = []
+    size = 0
+    open_quote = False
     end = start
-    while text.count('"') % 2 and end + 1 < len(lines) and len(text) <= MAX_RECORD_BYTES:
-        end += 1
+    while True:
         try:
-            text += "\n" + lines[end].decode("utf-8").removesuffix("\r")
+            part = lines[end].decode("utf-8").removesuffix("\r")
         except UnicodeDecodeError:
             return None, start
-    if len(text.encode("utf-8")) > MAX_RECORD_BYTES:
+        parts.append(part)
+        size += len(part) + 1
+        open_quote ^= part.count('"') % 2 == 1
+        if not open_quote or end + 1 >= len(lines) or size > MAX_RECORD_BYTES:
+            break
+        end += 1
+    text = "\n".join(parts)
+    if open_quote or len(text.encode("utf-8")) > MAX_RECORD_BYTES:
         return None, start
     return text, end
 
@@ -255,3 +399,6 @@ def _parse_json_array(source: Source, key: str, data: bytes):
         raise BadFileError(key, "expected a JSON array of records")
     # A JSON array has no lines of its own; the element's position stands in for it.
     return _collect_json(source, key, list(enumerate(items, start=1)))
+
+
+_JSON_PARSERS = {"jsonl": _parse_jsonl, "json": _parse_json_array}

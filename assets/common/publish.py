@@ -60,17 +60,19 @@ def publish_gold(
 
 
 def _publish(context, lake, warehouse, dataset, frame, checks, metadata) -> dg.MaterializeResult:
-    """The lake always gets the partition (so a failed check can be inspected); the warehouse,
-    which analysts query, only gets partitions whose blocking checks passed."""
+    """Only a partition whose blocking checks pass reaches the lake and the warehouse, so
+    downstream readers (and "the latest snapshot") never see data that failed its contract.
+    A failed partition's previous lake file is removed; its rejects stay in quarantine."""
     partition = context.partition_key
     key = dataset.lake_key(partition)
-    written = lake.write_parquet(key, frame)
     blocking = {spec.name for spec in context.assets_def.check_specs if spec.blocking}
     failed = sorted(c.check_name for c in checks if not c.passed and c.check_name in blocking)
     if failed:
-        context.log.warning(f"{dataset.asset_name}[{partition}]: blocking checks failed ({', '.join(failed)}); not loaded into the warehouse")
-        load = {"warehouse_load": f"skipped: failed {', '.join(failed)}"}
+        lake.delete(key)
+        context.log.error(f"{dataset.asset_name}[{partition}]: blocking checks failed ({', '.join(failed)}); not published")
+        outcome = {"published": f"no: failed {', '.join(failed)}"}
     else:
+        written = lake.write_parquet(key, frame)
         receipt = warehouse.replace_partition(
             dataset.domain,
             dataset.warehouse_table,
@@ -81,15 +83,13 @@ def _publish(context, lake, warehouse, dataset, frame, checks, metadata) -> dg.M
             run_id=context.run.run_id,
             checksum=written.sha256,
         )
-        load = {"warehouse_table": receipt.table, "warehouse_rows_replaced": receipt.replaced_rows}
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": frame.height,
-            "dagster/column_schema": table_schema(frame),
+        outcome = {
             "lake_path": dg.MetadataValue.path(lake.uri(key)),
             "bytes": written.size,
-            **metadata,
-            **load,
-        },
+            "warehouse_table": receipt.table,
+            "warehouse_rows_replaced": receipt.replaced_rows,
+        }
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": frame.height, "dagster/column_schema": table_schema(frame), **metadata, **outcome},
         check_results=checks,
     )

@@ -84,15 +84,18 @@ def screen(
         .filter(pl.col("_versions") > 1)
         .height
     )
-    candidates = work.filter(~pl.col("_duplicate"))
-    reasons = pl.concat_list([pl.when(r.violated.fill_null(False)).then(pl.lit(r.name)) for r in rules]).list.drop_nulls()
-    candidates = candidates.with_columns(
-        pl.when(malformed).then(pl.lit([MALFORMED_LINE])).otherwise(reasons).alias(REJECT_REASONS)
-    )
-    rejected = pl.col(REJECT_REASONS).list.len() > 0
-    valid = candidates.filter(~rejected).drop(REJECT_REASONS, RAW_LINE, "_duplicate", "_row", *(c + RAW_SUFFIX for c in source_columns))
+    # One integer bit per rule: cheap to compute for every row; the list of reason names is
+    # only built for the few rows that break something.
+    broken = pl.sum_horizontal(pl.when(r.violated.fill_null(False)).then(1 << i).otherwise(0) for i, r in enumerate(rules))
+    candidates = work.filter(~pl.col("_duplicate")).with_columns(_broken=broken)
+    rejected = malformed | (pl.col("_broken") != 0)
+    valid = candidates.filter(~rejected).drop(RAW_LINE, "_duplicate", "_row", "_broken", *(c + RAW_SUFFIX for c in source_columns))
+    named = pl.concat_list(pl.when((pl.col("_broken") & (1 << i)) != 0).then(pl.lit(r.name)) for i, r in enumerate(rules))
     quarantined = candidates.filter(rejected).select(
-        *(raw(c).alias(c) for c in source_columns), *LINEAGE_COLUMNS, RAW_LINE, REJECT_REASONS
+        *(raw(c).alias(c) for c in source_columns),
+        *LINEAGE_COLUMNS,
+        RAW_LINE,
+        pl.when(malformed).then(pl.lit([MALFORMED_LINE])).otherwise(named.list.drop_nulls()).alias(REJECT_REASONS),
     )
     return Screened(valid, quarantined, bronze.height, work.get_column("_duplicate").sum(), conflicting)
 

@@ -42,8 +42,8 @@ class PosLine(_Strict):
     transaction_date: pl.Date
     cashier_id: str = pa.Field(str_matches=r"^emp\d{3}$")
     customer_id: str = pa.Field(nullable=True, str_matches=r"^C\d{7}$")
-    _source_key: str
-    _source_line: pl.Int64
+    source_key: str = pa.Field(alias="_source_key")
+    source_line: pl.Int64 = pa.Field(alias="_source_line")
 
     class Config:
         unique = ["receipt_id", "line_no"]

@@ -67,29 +67,31 @@ def screen(
 ) -> Screened:
     """`typed` converts raw text columns into typed ones of the same name; rules see both
     (`raw(c)` for the text). The first occurrence of a key in (source key, line) order wins."""
-    work = (
-        bronze.sort("_source_key", "_source_line")
-        .with_row_index("_row")
-        .with_columns(pl.col(c).alias(c + RAW_SUFFIX) for c in source_columns)
-        .with_columns(typed)
-    )
     malformed = pl.col(RAW_LINE).is_not_null()
     keyed = ~malformed & pl.all_horizontal(pl.col(k).is_not_null() for k in key)
-    work = work.with_columns(_duplicate=keyed & ~pl.struct(key).is_first_distinct())
-
+    # One integer bit per rule: cheap to compute for every row; the list of reason names is
+    # only built for the few rows that break something.
+    broken = pl.sum_horizontal(pl.when(r.violated.fill_null(False)).then(1 << i).otherwise(0) for i, r in enumerate(rules))
+    work = (
+        bronze.lazy()
+        .sort("_source_key", "_source_line")
+        .with_columns(pl.col(c).alias(c + RAW_SUFFIX) for c in source_columns)
+        .with_columns(typed)
+        .with_columns(_duplicate=keyed & ~pl.struct(key).is_first_distinct(), _repeated=keyed & pl.struct(key).is_duplicated())
+        .with_columns(_broken=pl.when(pl.col("_duplicate")).then(0).otherwise(broken))
+        .collect()
+    )
     conflicting = (
-        work.filter(keyed)
+        work.filter(pl.col("_repeated"))  # only keys seen twice can conflict
         .group_by(key)
         .agg(pl.struct(raw(c) for c in source_columns if c not in key).n_unique().alias("_versions"))
         .filter(pl.col("_versions") > 1)
         .height
     )
-    # One integer bit per rule: cheap to compute for every row; the list of reason names is
-    # only built for the few rows that break something.
-    broken = pl.sum_horizontal(pl.when(r.violated.fill_null(False)).then(1 << i).otherwise(0) for i, r in enumerate(rules))
-    candidates = work.filter(~pl.col("_duplicate")).with_columns(_broken=broken)
+    candidates = work.filter(~pl.col("_duplicate"))
     rejected = malformed | (pl.col("_broken") != 0)
-    valid = candidates.filter(~rejected).drop(RAW_LINE, "_duplicate", "_row", "_broken", *(c + RAW_SUFFIX for c in source_columns))
+    helpers = [RAW_LINE, "_duplicate", "_repeated", "_broken", *(c + RAW_SUFFIX for c in source_columns)]
+    valid = candidates.filter(~rejected).drop(helpers)
     named = pl.concat_list(pl.when((pl.col("_broken") & (1 << i)) != 0).then(pl.lit(r.name)) for i, r in enumerate(rules))
     quarantined = candidates.filter(rejected).select(
         *(raw(c).alias(c) for c in source_columns),

@@ -1,5 +1,5 @@
-"""One retail day at production scale (600,000 POS lines, 500 stores), landing -> gold, on the
-embedded default, against the read-once floor measured in the same run.
+"""One retail day at production scale (500 stores, ~600,000 POS lines), landing -> gold and then the
+warehouse load, on the embedded default, against the read-once floor measured in the same run.
 
     uv run python bench/retail_day.py [--scale prod] [--runs 1]
 
@@ -55,33 +55,40 @@ def platform(lake_dir: str, warehouse: str) -> dict:
     os.environ.setdefault("PLATFORM_PII_KEY", "bench-only-key-0123456789abcdef")
     import dagster as dg
 
-    from assets.retail.bronze import RETAIL_BRONZE
-    from assets.retail.gold import RETAIL_GOLD
-    from assets.retail.silver import RETAIL_SILVER
+    from assets.retail.graph import RETAIL_ASSETS
     from resources.lake import LocalLake
     from resources.pii import PiiKey
     from resources.warehouse import EmbeddedWarehouse
 
-    assets = [*RETAIL_BRONZE, *RETAIL_SILVER, *RETAIL_GOLD]
+    assets = RETAIL_ASSETS
     resources = {"lake": LocalLake(root=lake_dir), "warehouse": EmbeddedWarehouse(path=warehouse), "pii": PiiKey(key=os.environ["PLATFORM_PII_KEY"])}
     instance = dg.DagsterInstance.ephemeral()
     previous = date.fromordinal(DAY.toordinal() - 1).isoformat()
     dg.materialize(assets, partition_key=previous, resources=resources, instance=instance)  # history, not timed
+    lake_assets = dg.AssetSelection.all() - dg.AssetSelection.groups("retail_warehouse")
     start = time.perf_counter()
-    result = dg.materialize(assets, partition_key=DAY.isoformat(), resources=resources, instance=instance)
+    lake_run = dg.materialize(assets, selection=lake_assets, partition_key=DAY.isoformat(), resources=resources, instance=instance)
+    to_gold = time.perf_counter() - start
+    load_run = dg.materialize(assets, selection=dg.AssetSelection.groups("retail_warehouse"), partition_key=DAY.isoformat(), resources=resources, instance=instance)
     total = time.perf_counter() - start
+    return {"to_gold": to_gold, "seconds": total, "layers": _layer_seconds(instance, [lake_run.run_id, load_run.run_id])}
+
+
+def _layer_seconds(instance, run_ids: list[str]) -> dict[str, float]:
+    """Step wall time summed per layer (the second word of the step key: bronze, silver, ...)."""
     layers: dict[str, float] = {}
     started: dict[str, float] = {}
-    for record in instance.all_logs(result.run_id):
-        if record.dagster_event is None:
-            continue
-        kind, step = record.dagster_event.event_type_value, record.step_key
-        if kind == "STEP_START":
-            started[step] = record.timestamp
-        elif kind == "STEP_SUCCESS":
-            layer = step.split("_")[1]
-            layers[layer] = layers.get(layer, 0.0) + record.timestamp - started[step]
-    return {"seconds": total, "layers": layers}
+    for run_id in run_ids:
+        for record in instance.all_logs(run_id):
+            if record.dagster_event is None:
+                continue
+            kind, step = record.dagster_event.event_type_value, record.step_key
+            if kind == "STEP_START":
+                started[step] = record.timestamp
+            elif kind == "STEP_SUCCESS":
+                layer = step.split("_")[1]
+                layers[layer] = layers.get(layer, 0.0) + record.timestamp - started[step]
+    return layers
 
 
 def child(mode: str, *args: str) -> dict:
@@ -110,16 +117,17 @@ def main() -> None:
         print(f"generated two days at scale {args.scale!r} in {time.perf_counter() - t:.1f} s", flush=True)
         floor_result = child("floor", lake_dir)
         run = child("platform", lake_dir, str(Path(tmp, "warehouse.duckdb")))
-    ratio = run["seconds"] / floor_result["seconds"]
+    floor_s = floor_result["seconds"]
     rows = [
-        ("read-once floor (CSV -> Parquet)", f"{floor_result['seconds']:.2f} s", f"{floor_result['peak_rss_gb']:.2f} GB", ""),
-        *((f"  {layer}", f"{secs:.2f} s", "", "") for layer, secs in sorted(run["layers"].items())),
-        ("platform landing -> gold (dagster, in-process)", f"{run['seconds']:.2f} s", f"{run['peak_rss_gb']:.2f} GB", f"{ratio:.1f}x floor"),
+        ("read-once floor (CSV -> Parquet)", f"{floor_s:.2f} s", f"{floor_result['peak_rss_gb']:.2f} GB", "1.0x"),
+        *((f"  {layer} steps", f"{secs:.2f} s", "", "") for layer, secs in sorted(run["layers"].items())),
+        ("landing -> gold (bronze, silver, gold)", f"{run['to_gold']:.2f} s", "", f"{run['to_gold'] / floor_s:.1f}x"),
+        ("landing -> gold + warehouse load", f"{run['seconds']:.2f} s", f"{run['peak_rss_gb']:.2f} GB", f"{run['seconds'] / floor_s:.1f}x"),
     ]
     verdict = {
-        "landing_to_gold_s": run["seconds"] <= TARGETS["landing_to_gold_s"],
-        "peak_rss_gb": run["peak_rss_gb"] <= TARGETS["peak_rss_gb"],
-        "ratio_to_floor": ratio <= TARGETS["ratio_to_floor"],
+        "landing_to_gold_s": (run["to_gold"], run["to_gold"] <= TARGETS["landing_to_gold_s"]),
+        "peak_rss_gb": (run["peak_rss_gb"], run["peak_rss_gb"] <= TARGETS["peak_rss_gb"]),
+        "ratio_to_floor": (run["to_gold"] / floor_s, run["to_gold"] / floor_s <= TARGETS["ratio_to_floor"]),
     }
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -129,7 +137,7 @@ def main() -> None:
         "|---|---|---|---|",
         *(f"| {' | '.join(r)} |" for r in rows),
         "",
-        *(f"- target {name} <= {TARGETS[name]}: {'met' if ok else 'NOT met'}" for name, ok in verdict.items()),
+        *(f"- target {name} <= {TARGETS[name]}: {value:.2f}, {'met' if ok else 'NOT met'}" for name, (value, ok) in verdict.items()),
     ]
     text = "\n".join(lines) + "\n"
     print(text)

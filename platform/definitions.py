@@ -6,9 +6,7 @@ standard-library module that dagster, pandas and boto3 import.
 
 import dagster as dg
 
-from assets.retail.bronze import RETAIL_BRONZE
-from assets.retail.gold import RETAIL_GOLD
-from assets.retail.silver import RETAIL_SILVER
+from assets.retail.graph import RETAIL_ASSETS
 from resources.profiles import platform_env, resources_for
 from sensors.retail import retail_daily_job, retail_daily_schedule, retail_landing_sensor
 from sensors.simulation import simulate_source_delivery, simulated_delivery_schedule
@@ -17,7 +15,7 @@ ENV = platform_env()
 LOCAL_ONLY = ENV == "local"
 
 defs = dg.Definitions(
-    assets=[*RETAIL_BRONZE, *RETAIL_SILVER, *RETAIL_GOLD],
+    assets=RETAIL_ASSETS,
     jobs=[retail_daily_job, *([simulate_source_delivery] if LOCAL_ONLY else [])],
     schedules=[retail_daily_schedule, *([simulated_delivery_schedule] if LOCAL_ONLY else [])],
     sensors=[retail_landing_sensor],

@@ -29,6 +29,19 @@ def quote_identifier(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class PartitionLoad:
+    """One partition of one table: its rows replace whatever the table held for that partition."""
+
+    schema: str
+    table: str
+    partition_column: str
+    partition_value: object
+    frame: pl.DataFrame
+    asset: str
+    checksum: str  # of the lake file the rows came from, recorded in the audit trail
+
+
+@dataclass(frozen=True)
 class LoadReceipt:
     table: str
     partition: str
@@ -38,10 +51,9 @@ class LoadReceipt:
 
 class Warehouse(dg.ConfigurableResource, ABC):
     @abstractmethod
-    def replace_partition(
-        self, schema: str, table: str, partition_column: str, partition_value, frame: pl.DataFrame, *, asset: str, run_id: str, checksum: str
-    ) -> LoadReceipt:
-        """Delete the partition's rows and insert `frame`, plus an audit row, atomically."""
+    def replace_partitions(self, loads: list[PartitionLoad], run_id: str) -> list[LoadReceipt]:
+        """In one transaction: for each load, delete the partition's rows and insert the new
+        ones, and append an audit row. Either every load lands or none does."""
 
     @abstractmethod
     def query(self, sql: str, params: tuple = ()) -> pl.DataFrame: ...
@@ -90,34 +102,38 @@ class EmbeddedWarehouse(Warehouse):
             finally:
                 con.close()
 
-    def replace_partition(self, schema, table, partition_column, partition_value, frame, *, asset, run_id, checksum):
-        target = f"{quote_identifier(schema)}.{quote_identifier(table)}"
-        audit = f"{quote_identifier(schema)}.{quote_identifier(AUDIT_TABLE)}"
-        columns = ", ".join(f"{quote_identifier(c)} {sql_type(t)}" for c, t in frame.schema.items())
+    def replace_partitions(self, loads: list[PartitionLoad], run_id: str) -> list[LoadReceipt]:
         with self._connect() as con:
             con.execute("BEGIN")
             try:
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
-                con.execute(f"CREATE TABLE IF NOT EXISTS {target} ({columns})")
-                con.execute(
-                    f"CREATE TABLE IF NOT EXISTS {audit} (asset VARCHAR, target_table VARCHAR, partition_key VARCHAR,"
-                    " row_count BIGINT, replaced_rows BIGINT, checksum VARCHAR, run_id VARCHAR, loaded_at TIMESTAMPTZ)"
-                )
-                replaced = con.execute(
-                    f"DELETE FROM {target} WHERE {quote_identifier(partition_column)} = ?", [partition_value]
-                ).fetchone()[0]
-                con.register("incoming", frame.to_arrow())
-                con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM incoming")
-                con.unregister("incoming")
-                con.execute(
-                    f"INSERT INTO {audit} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [asset, f"{schema}.{table}", str(partition_value), frame.height, replaced, checksum, run_id, datetime.now(timezone.utc)],
-                )
+                receipts = [self._replace(con, load, run_id) for load in loads]
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-        return LoadReceipt(f"{schema}.{table}", str(partition_value), frame.height, replaced)
+        return receipts
+
+    @staticmethod
+    def _replace(con, load: PartitionLoad, run_id: str) -> LoadReceipt:
+        schema = quote_identifier(load.schema)
+        target = f"{schema}.{quote_identifier(load.table)}"
+        columns = ", ".join(f"{quote_identifier(c)} {sql_type(t)}" for c, t in load.frame.schema.items())
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {target} ({columns})")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {schema}.{quote_identifier(AUDIT_TABLE)} (asset VARCHAR, target_table VARCHAR,"
+            " partition_key VARCHAR, row_count BIGINT, replaced_rows BIGINT, checksum VARCHAR, run_id VARCHAR, loaded_at TIMESTAMPTZ)"
+        )
+        replaced = con.execute(f"DELETE FROM {target} WHERE {quote_identifier(load.partition_column)} = ?", [load.partition_value]).fetchone()[0]
+        con.register("incoming", load.frame.to_arrow())
+        con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM incoming")
+        con.unregister("incoming")
+        table = f"{load.schema}.{load.table}"
+        con.execute(
+            f"INSERT INTO {schema}.{quote_identifier(AUDIT_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [load.asset, table, str(load.partition_value), load.frame.height, replaced, load.checksum, run_id, datetime.now(timezone.utc)],
+        )
+        return LoadReceipt(table, str(load.partition_value), load.frame.height, replaced)
 
     def query(self, sql: str, params: tuple = ()) -> pl.DataFrame:
         with self._connect() as con:

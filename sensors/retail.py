@@ -6,23 +6,31 @@ from assets.common.partitions import DAILY
 from assets.retail.bronze import retail_bronze_customers, retail_bronze_pos, retail_bronze_products, retail_bronze_stores
 from assets.retail.gold import RETAIL_GOLD
 from assets.retail.silver import retail_silver_customers, retail_silver_pos_lines, retail_silver_products, retail_silver_stores
+from assets.common.warehouse_load import warehouse_key
+from assets.retail import schemas
 from assets.retail.sources import CUSTOMERS, POS, PRODUCTS, STORES
 from sensors.landing import build_landing_sensor
 
-RETAIL_GROUPS = ("retail_bronze", "retail_silver", "retail_gold")
+RETAIL_GROUPS = ("retail_bronze", "retail_silver", "retail_gold", "retail_warehouse")
+GOLD_TABLES = [schemas.GOLD_STORE_PRODUCT_DAILY, schemas.GOLD_STORE_DAILY, schemas.GOLD_CATEGORY_REGION_DAILY, schemas.GOLD_CUSTOMER_RFM]
 
 retail_landing_sensor = build_landing_sensor(
     "retail_landing_sensor",
     (STORES, PRODUCTS, CUSTOMERS, POS),
     {
-        STORES.name: [retail_bronze_stores.key, retail_silver_stores.key],
-        PRODUCTS.name: [retail_bronze_products.key, retail_silver_products.key],
-        CUSTOMERS.name: [retail_bronze_customers.key, retail_silver_customers.key],
-        POS.name: [retail_bronze_pos.key, retail_silver_pos_lines.key, *(a.key for a in RETAIL_GOLD)],
+        STORES.name: [retail_bronze_stores.key, retail_silver_stores.key, warehouse_key(schemas.SILVER_STORES)],
+        PRODUCTS.name: [retail_bronze_products.key, retail_silver_products.key, warehouse_key(schemas.SILVER_PRODUCTS)],
+        CUSTOMERS.name: [retail_bronze_customers.key, retail_silver_customers.key, warehouse_key(schemas.SILVER_CUSTOMERS)],
+        POS.name: [
+            retail_bronze_pos.key,
+            retail_silver_pos_lines.key,
+            *(a.key for a in RETAIL_GOLD),
+            *map(warehouse_key, [schemas.SILVER_POS_LINES, *GOLD_TABLES]),
+        ],
     },
     DAILY,
     "Watches landing/retail/ for new, late or re-delivered files and runs each (source, day) once: "
-    "reference snapshots through silver, POS files through silver and all retail gold.",
+    "reference snapshots through silver, POS files through silver and all retail gold, each with its warehouse tables.",
 )
 
 retail_daily_job = dg.define_asset_job(

@@ -12,7 +12,9 @@ import dagster as dg
 from pydantic import Field
 
 from resources.lake import LakeStorage
+from simulator.defects import DefectConfig
 
+DEMO_DEFECTS = DefectConfig.demo()  # enough row defects a day to show every rejection rule, far below the 5% budget
 DEMO_DAYS = 7  # an empty lake is filled from a week ago
 DELIVERED_MARKER = "landing/retail/pos/"
 
@@ -21,7 +23,7 @@ class DeliveryConfig(dg.Config):
     day: str = Field("", description="YYYY-MM-DD; empty delivers the day after the newest one in landing.")
     scale: str = Field("local", description="local | test | prod (500 stores, 600,000 lines/day).")
     seed: int = 42
-    defect_rate: float = Field(0.005, description="Share of POS lines given a defect, cycling through every rejection rule.")
+    defect_rate: float = Field(DEMO_DEFECTS.row_defect_rate, description="Share of POS lines given a defect, cycling through every rejection rule.")
     bad_files: list[str] = Field([], description="File-level defects, e.g. schema_drift_extra_column, corrupt_gzip, empty_file.")
 
 
@@ -34,7 +36,6 @@ def next_day_to_deliver(lake: LakeStorage, today: date) -> date | None:
 @dg.op(description="Generates one day of the retail source systems' files and writes them into landing/.")
 def deliver_retail_day(context: dg.OpExecutionContext, config: DeliveryConfig, lake: LakeStorage) -> None:
     from simulator import deliver
-    from simulator.defects import DefectConfig
     from simulator.retail import SCALES, generate_retail_day
 
     day = date.fromisoformat(config.day) if config.day else next_day_to_deliver(lake, datetime.now(timezone.utc).date())

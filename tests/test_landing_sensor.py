@@ -4,9 +4,7 @@ import json
 
 import dagster as dg
 
-from assets.retail.bronze import RETAIL_BRONZE
-from assets.retail.gold import RETAIL_GOLD
-from assets.retail.silver import RETAIL_SILVER
+from assets.retail.graph import RETAIL_ASSETS
 from resources.pii import PiiKey
 from resources.warehouse import EmbeddedWarehouse
 from sensors import landing
@@ -16,7 +14,7 @@ from sensors.retail import retail_landing_sensor
 
 def tick(lake, cursor=None):
     resources = {"lake": lake, "warehouse": EmbeddedWarehouse(path=lake.root + ".duckdb"), "pii": PiiKey(key="k" * 32)}
-    defs = dg.Definitions(assets=[*RETAIL_BRONZE, *RETAIL_SILVER, *RETAIL_GOLD], sensors=[retail_landing_sensor], resources=resources)
+    defs = dg.Definitions(assets=RETAIL_ASSETS, sensors=[retail_landing_sensor], resources=resources)
     with dg.build_sensor_context(cursor=cursor, resources=resources, instance=dg.DagsterInstance.ephemeral(), definitions=defs) as context:
         result = retail_landing_sensor.evaluate_tick(context)
     return result.run_requests, result.cursor
@@ -41,8 +39,8 @@ def test_one_request_per_source_and_day_reference_data_first(lake):
     pos = requests[2]
     assert pos.tags["landing_files"] == "2"
     names = {k.to_user_string() for k in pos.asset_selection}
-    assert {"retail_bronze_pos", "retail_silver_pos_lines", "retail_gold_store_daily", "retail_gold_customer_rfm"} <= names
-    assert {k.to_user_string() for k in requests[0].asset_selection} == {"retail_bronze_stores", "retail_silver_stores"}
+    assert {"retail_bronze_pos", "retail_silver_pos_lines", "retail_gold_store_daily", "retail_gold_customer_rfm", "warehouse/retail/silver_pos_lines"} <= names
+    assert {k.to_user_string() for k in requests[0].asset_selection} == {"retail_bronze_stores", "retail_silver_stores", "warehouse/retail/silver_stores"}
     assert len({r.run_key for r in requests}) == 4
 
     again, cursor_again = tick(lake, cursor)

@@ -17,16 +17,14 @@ from dagster_aws.s3 import S3Resource
 
 from assets.common.checks import CONTRACT, ERROR_BUDGET
 from assets.retail import schemas
-from assets.retail.bronze import RETAIL_BRONZE
-from assets.retail.gold import RETAIL_GOLD
-from assets.retail.silver import RETAIL_SILVER
+from assets.retail.graph import RETAIL_ASSETS
 from resources.lake import S3Lake
 from sensors.retail import retail_landing_sensor
 from simulator import deliver
 from simulator.defects import DefectConfig
 from simulator.retail import SCALES, generate_retail_day_with_manifest
 
-ASSETS = [*RETAIL_BRONZE, *RETAIL_SILVER, *RETAIL_GOLD]
+
 DAY, PREVIOUS = date(2024, 10, 2), date(2024, 10, 1)
 SILVER_AND_GOLD = [
     schemas.SILVER_STORES, schemas.SILVER_PRODUCTS, schemas.SILVER_CUSTOMERS, schemas.SILVER_POS_LINES,
@@ -41,7 +39,7 @@ def simulate(lake, day, defects=None):
 
 
 def sensor_tick(resources, instance, cursor=None):
-    defs = dg.Definitions(assets=ASSETS, sensors=[retail_landing_sensor], resources=resources)
+    defs = dg.Definitions(assets=RETAIL_ASSETS, sensors=[retail_landing_sensor], resources=resources)
     with dg.build_sensor_context(cursor=cursor, resources=resources, instance=instance, definitions=defs) as context:
         result = retail_landing_sensor.evaluate_tick(context)
     return result.run_requests, result.cursor
@@ -49,7 +47,7 @@ def sensor_tick(resources, instance, cursor=None):
 
 def execute(requests, resources, instance) -> list[dg.ExecuteInProcessResult]:
     return [
-        dg.materialize(ASSETS, selection=r.asset_selection, partition_key=r.partition_key, resources=resources,
+        dg.materialize(RETAIL_ASSETS, selection=r.asset_selection, partition_key=r.partition_key, resources=resources,
                        instance=instance, tags=r.tags, raise_on_error=False)
         for r in requests
     ]

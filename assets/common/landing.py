@@ -91,9 +91,8 @@ def parse_partition(source: Source, files: list[tuple[str, bytes, datetime]]) ->
             records, raw_lines, handed_over = _parse_csv(source, key, data, ingested_at, plain)
         else:
             (records, raw_lines), handed_over = _JSON_PARSERS[source.format](source, key, data), 0
-        frame = _with_lineage(_records_frame(source.columns, records, raw_lines), key, ingested_at)
-        if frame.height:
-            frames.append(frame)
+        if len(records["_source_line"]) or raw_lines:
+            frames.append(_with_lineage(_records_frame(source.columns, records, raw_lines), key, ingested_at))
         elif not handed_over:
             empty.append(key)
     frames += [lines.frame() for lines in plain.values()]
@@ -177,7 +176,7 @@ def _parse_csv(source: Source, key: str, data: bytes, ingested_at: datetime, pla
         return nothing, [], 0
     if _is_plain(header, body):
         return nothing, [], plain.setdefault(tuple(header), _PlainLines(header)).add_file(key, ingested_at, body)
-    quoted = _parse_quoted_file(header, body)
+    quoted = _parse_quoted_file(header, body) if b'"' in body else None
     if quoted is not None:
         return quoted, [], 0
     records, raw_lines, plain_lines = _parse_csv_lines(header, body)
@@ -187,12 +186,14 @@ def _parse_csv(source: Source, key: str, data: bytes, ingested_at: datetime, pla
 
 class _PlainLines:
     """Well-formed CSV lines (no quotes, exactly one field per column) from many files, parsed
-    together by one polars call; lineage is kept per chunk and joined back afterwards."""
+    together by one polars call; lineage is recorded per chunk and expanded afterwards."""
 
     def __init__(self, header: list[str]):
         self.header = header
         self.chunks: list[bytes] = []
-        self.lineage: list[pl.DataFrame] = []
+        self.keys: list[str] = []
+        self.times: list[datetime] = []
+        self.line_numbers: list[pl.Series] = []
         self.whole_files: list[tuple[str, datetime, bytes]] = []  # admitted on their delimiter total
 
     def add_lines(self, key: str, ingested_at: datetime, lines: list[bytes], numbers: list[int]) -> int:
@@ -208,12 +209,22 @@ class _PlainLines:
 
     def _add(self, key: str, ingested_at: datetime, chunk: bytes, numbers: pl.Series) -> None:
         self.chunks.append(chunk)
-        self.lineage.append(_with_lineage(numbers.to_frame(), key, ingested_at))
+        self.keys.append(key)
+        self.times.append(ingested_at)
+        self.line_numbers.append(numbers)
+
+    def _lineage(self) -> pl.DataFrame:
+        per_chunk = pl.DataFrame(
+            {"_source_key": self.keys, "_ingested_at": self.times, "_n": [len(n) for n in self.line_numbers]},
+            schema={"_source_key": pl.String, "_ingested_at": pl.Datetime("us", "UTC"), "_n": pl.Int64},
+        )
+        expanded = per_chunk.select(pl.col("_source_key", "_ingested_at").repeat_by("_n").explode())
+        return expanded.with_columns(pl.concat(self.line_numbers).alias("_source_line"))
 
     def frame(self) -> pl.DataFrame:
         if not self.chunks:
             return pl.DataFrame(schema={c: pl.String for c in self.header})
-        lineage = pl.concat(self.lineage)
+        lineage = self._lineage()
         try:
             parsed = pl.read_csv(
                 b"".join(self.chunks), has_header=False, new_columns=self.header, infer_schema=False, quote_char=None, empty_string_is_null=False
@@ -228,8 +239,9 @@ class _PlainLines:
         """A whole file hid a short line behind a long one: check every line of those files."""
         whole = {key for key, _, _ in self.whole_files}
         retry = _PlainLines(self.header)
-        retry.chunks = [c for c, lin in zip(self.chunks, self.lineage) if lin.get_column("_source_key").first() not in whole]
-        retry.lineage = [lin for lin in self.lineage if lin.get_column("_source_key").first() not in whole]
+        for i, key in enumerate(self.keys):
+            if key not in whole:
+                retry._add(key, self.times[i], self.chunks[i], self.line_numbers[i])
         frames = []
         for key, ingested_at, body in self.whole_files:
             records, raw_lines, plain_lines = _parse_csv_lines(self.header, body)
@@ -354,6 +366,10 @@ def _json_text(value) -> str | None:
     """Bronze keeps text; a value of the wrong JSON type stays visible (and is rejected in silver)."""
     if value is None or isinstance(value, str):
         return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)  # the shortest round-trip form, as JSON wrote it (json.dumps is 5x slower)
     return json.dumps(value, sort_keys=True)
 
 

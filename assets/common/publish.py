@@ -1,12 +1,10 @@
-"""Writing a dataset's partition: lake file, quarantine, warehouse load, metadata and checks.
+"""Writing a dataset's partition: lake file, quarantine, metadata and checks.
 
 Every silver and gold asset ends in one of these calls, so all of them report the same
-metadata and load the warehouse the same way.
+metadata and publish the same way.
 """
 
 from __future__ import annotations
-
-from datetime import date
 
 import dagster as dg
 import polars as pl
@@ -15,7 +13,7 @@ from assets.common.checks import schema_check, screening_checks
 from assets.common.datasets import Dataset
 from assets.common.screening import Screened
 from resources.lake import LakeStorage
-from resources.warehouse import Warehouse, sql_type
+from resources.warehouse import sql_type
 
 
 def table_schema(frame: pl.DataFrame) -> dg.TableSchema:
@@ -25,7 +23,6 @@ def table_schema(frame: pl.DataFrame) -> dg.TableSchema:
 def publish_silver(
     context: dg.AssetExecutionContext,
     lake: LakeStorage,
-    warehouse: Warehouse,
     dataset: Dataset,
     model,
     screened: Screened,
@@ -43,25 +40,24 @@ def publish_silver(
         "conflicting_duplicates": screened.conflicting_duplicates,
         "quarantine_path": dg.MetadataValue.path(lake.uri(dataset.quarantine_key(partition))),
     }
-    return _publish(context, lake, warehouse, dataset, screened.valid, checks, counts | (metadata or {}))
+    return _publish(context, lake, dataset, screened.valid, checks, counts | (metadata or {}))
 
 
 def publish_gold(
     context: dg.AssetExecutionContext,
     lake: LakeStorage,
-    warehouse: Warehouse,
     dataset: Dataset,
     model,
     frame: pl.DataFrame,
     checks: list[dg.AssetCheckResult],
     headline: dict | None = None,
 ) -> dg.MaterializeResult:
-    return _publish(context, lake, warehouse, dataset, frame, [schema_check(model, frame), *checks], headline or {})
+    return _publish(context, lake, dataset, frame, [schema_check(model, frame), *checks], headline or {})
 
 
-def _publish(context, lake, warehouse, dataset, frame, checks, metadata) -> dg.MaterializeResult:
-    """Only a partition whose blocking checks pass reaches the lake and the warehouse, so
-    downstream readers (and "the latest snapshot") never see data that failed its contract.
+def _publish(context, lake, dataset, frame, checks, metadata) -> dg.MaterializeResult:
+    """Only a partition whose blocking checks pass reaches the lake (and so the warehouse load
+    downstream), so readers and "the latest snapshot" never see data that failed its contract.
     A failed partition's previous lake file is removed; its rejects stay in quarantine."""
     partition = context.partition_key
     key = dataset.lake_key(partition)
@@ -73,22 +69,7 @@ def _publish(context, lake, warehouse, dataset, frame, checks, metadata) -> dg.M
         outcome = {"published": f"no: failed {', '.join(failed)}"}
     else:
         written = lake.write_parquet(key, frame)
-        receipt = warehouse.replace_partition(
-            dataset.domain,
-            dataset.warehouse_table,
-            dataset.partition_column,
-            date.fromisoformat(partition),
-            frame,
-            asset=dataset.asset_name,
-            run_id=context.run.run_id,
-            checksum=written.sha256,
-        )
-        outcome = {
-            "lake_path": dg.MetadataValue.path(lake.uri(key)),
-            "bytes": written.size,
-            "warehouse_table": receipt.table,
-            "warehouse_rows_replaced": receipt.replaced_rows,
-        }
+        outcome = {"lake_path": dg.MetadataValue.path(lake.uri(key)), "bytes": written.size, "sha256": written.sha256}
     return dg.MaterializeResult(
         metadata={"dagster/row_count": frame.height, "dagster/column_schema": table_schema(frame), **metadata, **outcome},
         check_results=checks,

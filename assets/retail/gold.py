@@ -12,7 +12,6 @@ from assets.common.publish import publish_gold
 from assets.retail import metrics, schemas
 from assets.retail.silver import retail_silver_pos_lines, retail_silver_products, retail_silver_stores
 from resources.lake import LakeStorage
-from resources.warehouse import Warehouse
 
 RANKS_DENSE = "ranks_dense"
 
@@ -24,7 +23,7 @@ def _gold(dataset, description: str, deps, extra_checks: dict[str, str] | None =
         deps=deps,
         check_specs=gold_check_specs(dataset.asset_name, extra_checks),
         group_name="retail_gold",
-        kinds={"polars", "parquet", "duckdb"},
+        kinds={"polars", "parquet"},
         description=description,
         tags={"layer": "gold", "domain": "retail"},
         owners=["team:retail-data"],
@@ -50,7 +49,7 @@ def _revenue_check(gold: pl.DataFrame, lines: pl.DataFrame, column: str = "reven
     [retail_silver_pos_lines, retail_silver_products],
     {RANKS_DENSE: "Within each store and day, revenue ranks are dense and start at 1 (1 = best seller)."},
 )
-def retail_gold_store_product_daily(context: dg.AssetExecutionContext, lake: LakeStorage, warehouse: Warehouse):
+def retail_gold_store_product_daily(context: dg.AssetExecutionContext, lake: LakeStorage):
     lines = _day_lines(lake, context.partition_key)
     gold = metrics.store_product_daily(lines, _snapshot(lake, schemas.SILVER_PRODUCTS, context.partition_key))
     gaps = gold.group_by("store_id").agg(
@@ -59,7 +58,7 @@ def retail_gold_store_product_daily(context: dg.AssetExecutionContext, lake: Lak
     broken = gaps.filter(~pl.col("revenue_rank")).get_column("store_id").to_list()
     ranks = dg.AssetCheckResult(check_name=RANKS_DENSE, passed=not broken, metadata={"stores_with_gaps": dg.MetadataValue.json(broken)})
     return publish_gold(
-        context, lake, warehouse, schemas.GOLD_STORE_PRODUCT_DAILY, schemas.StoreProductDaily, gold,
+        context, lake, schemas.GOLD_STORE_PRODUCT_DAILY, schemas.StoreProductDaily, gold,
         [_revenue_check(gold, lines), ranks], {"revenue": str(gold.get_column("revenue").sum()), "products_sold": gold.height},
     )
 
@@ -70,11 +69,11 @@ def retail_gold_store_product_daily(context: dg.AssetExecutionContext, lake: Lak
     "Backs the store-performance API. Grain: date x store.",
     [retail_silver_pos_lines],
 )
-def retail_gold_store_daily(context: dg.AssetExecutionContext, lake: LakeStorage, warehouse: Warehouse):
+def retail_gold_store_daily(context: dg.AssetExecutionContext, lake: LakeStorage):
     lines = _day_lines(lake, context.partition_key)
     gold = metrics.store_daily(lines)
     return publish_gold(
-        context, lake, warehouse, schemas.GOLD_STORE_DAILY, schemas.StoreDaily, gold,
+        context, lake, schemas.GOLD_STORE_DAILY, schemas.StoreDaily, gold,
         [_revenue_check(gold, lines)], {"revenue": str(gold.get_column("revenue").sum()), "receipts": int(gold.get_column("receipts").sum())},
     )
 
@@ -84,14 +83,14 @@ def retail_gold_store_daily(context: dg.AssetExecutionContext, lake: LakeStorage
     "Revenue, margin and units by region and product category per day. Grain: date x region x category.",
     [retail_silver_pos_lines, retail_silver_products, retail_silver_stores],
 )
-def retail_gold_category_region_daily(context: dg.AssetExecutionContext, lake: LakeStorage, warehouse: Warehouse):
+def retail_gold_category_region_daily(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     lines = _day_lines(lake, partition)
     gold = metrics.category_region_daily(
         lines, _snapshot(lake, schemas.SILVER_PRODUCTS, partition), _snapshot(lake, schemas.SILVER_STORES, partition)
     )
     return publish_gold(
-        context, lake, warehouse, schemas.GOLD_CATEGORY_REGION_DAILY, schemas.CategoryRegionDaily, gold,
+        context, lake, schemas.GOLD_CATEGORY_REGION_DAILY, schemas.CategoryRegionDaily, gold,
         [_revenue_check(gold, lines)], {"revenue": str(gold.get_column("revenue").sum())},
     )
 
@@ -108,7 +107,7 @@ def retail_gold_category_region_daily(context: dg.AssetExecutionContext, lake: L
         retail_silver_products,
     ],
 )
-def retail_gold_customer_rfm(context: dg.AssetExecutionContext, lake: LakeStorage, warehouse: Warehouse):
+def retail_gold_customer_rfm(context: dg.AssetExecutionContext, lake: LakeStorage):
     as_of = date.fromisoformat(context.partition_key)
     days = [(as_of - timedelta(days=n)).isoformat() for n in range(metrics.RFM_WINDOW_DAYS)]
     keys = [schemas.SILVER_POS_LINES.lake_key(d) for d in days if lake.exists(schemas.SILVER_POS_LINES.lake_key(d))]
@@ -116,7 +115,7 @@ def retail_gold_customer_rfm(context: dg.AssetExecutionContext, lake: LakeStorag
     gold = metrics.customer_rfm(lines, _snapshot(lake, schemas.SILVER_PRODUCTS, context.partition_key), as_of)
     known = lines.filter(pl.col("customer_id").is_not_null())
     return publish_gold(
-        context, lake, warehouse, schemas.GOLD_CUSTOMER_RFM, schemas.CustomerRfm, gold,
+        context, lake, schemas.GOLD_CUSTOMER_RFM, schemas.CustomerRfm, gold,
         [reconciliation_check(gold.get_column("total_spent").sum(), known.get_column("amount").sum(), "spend")],
         {"customers": gold.height, "days_in_window": len(keys)},
     )

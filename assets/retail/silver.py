@@ -14,7 +14,6 @@ from assets.retail.bronze import retail_bronze_customers, retail_bronze_pos, ret
 from assets.retail.sources import CUSTOMERS, POS, PRODUCTS, STORES
 from resources.lake import LakeStorage
 from resources.pii import PiiKey
-from resources.warehouse import Warehouse
 
 PRICE_BELOW_COST = "price_below_cost"
 
@@ -27,7 +26,7 @@ def _silver(dataset, description: str, deps, extra_checks=()):
         deps=deps,
         check_specs=[*silver_check_specs(dataset.asset_name), *extra_checks],
         group_name="retail_silver",
-        kinds={"polars", "parquet", "duckdb"},
+        kinds={"polars", "parquet"},
         description=description,
         tags={"layer": "silver", "domain": "retail"},
         owners=["team:retail-data"],
@@ -43,10 +42,10 @@ def _bronze(lake: LakeStorage, source, partition: str) -> pl.DataFrame:
     "Stores, one row per store_id, as of the day's snapshot. Grain: store_id.",
     [retail_bronze_stores],
 )
-def retail_silver_stores(context: dg.AssetExecutionContext, lake: LakeStorage, warehouse: Warehouse):
+def retail_silver_stores(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     screened = cleaning.screen_stores(_bronze(lake, STORES, partition), date.fromisoformat(partition))
-    return publish_silver(context, lake, warehouse, schemas.SILVER_STORES, schemas.Store, screened)
+    return publish_silver(context, lake, schemas.SILVER_STORES, schemas.Store, screened)
 
 
 @_silver(
@@ -61,7 +60,7 @@ def retail_silver_stores(context: dg.AssetExecutionContext, lake: LakeStorage, w
         )
     ],
 )
-def retail_silver_products(context: dg.AssetExecutionContext, lake: LakeStorage, warehouse: Warehouse):
+def retail_silver_products(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     screened = cleaning.screen_products(_bronze(lake, PRODUCTS, partition), date.fromisoformat(partition))
     below = screened.valid.filter(pl.col("list_price") < pl.col("cost"))
@@ -71,7 +70,7 @@ def retail_silver_products(context: dg.AssetExecutionContext, lake: LakeStorage,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"products": below.height, "sample": dg.MetadataValue.json(below.get_column("product_id").head(10).to_list())},
     )
-    return publish_silver(context, lake, warehouse, schemas.SILVER_PRODUCTS, schemas.Product, screened, extra_checks=(warning,))
+    return publish_silver(context, lake, schemas.SILVER_PRODUCTS, schemas.Product, screened, extra_checks=(warning,))
 
 
 @_silver(
@@ -80,10 +79,10 @@ def retail_silver_products(context: dg.AssetExecutionContext, lake: LakeStorage,
     "Names never leave bronze. Grain: customer_id.",
     [retail_bronze_customers],
 )
-def retail_silver_customers(context: dg.AssetExecutionContext, lake: LakeStorage, warehouse: Warehouse, pii: PiiKey):
+def retail_silver_customers(context: dg.AssetExecutionContext, lake: LakeStorage, pii: PiiKey):
     partition = context.partition_key
     screened = cleaning.screen_customers(_bronze(lake, CUSTOMERS, partition), date.fromisoformat(partition), pii.tokenizer())
-    return publish_silver(context, lake, warehouse, schemas.SILVER_CUSTOMERS, schemas.Customer, screened)
+    return publish_silver(context, lake, schemas.SILVER_CUSTOMERS, schemas.Customer, screened)
 
 
 def load_references(lake: LakeStorage, partition: str) -> tuple[cleaning.RetailReferences, dict[str, str]]:
@@ -116,14 +115,14 @@ def load_references(lake: LakeStorage, partition: str) -> tuple[cleaning.RetailR
     "(card itself dropped). Deduplicated on (receipt_id, line_no). Grain: receipt_id, line_no.",
     [retail_bronze_pos, retail_silver_stores, retail_silver_products, retail_silver_customers],
 )
-def retail_silver_pos_lines(context: dg.AssetExecutionContext, lake: LakeStorage, warehouse: Warehouse, pii: PiiKey):
+def retail_silver_pos_lines(context: dg.AssetExecutionContext, lake: LakeStorage, pii: PiiKey):
     partition = context.partition_key
     refs, used = load_references(lake, partition)
     screened = cleaning.screen_pos_lines(
         _bronze(lake, POS, partition), refs, date.fromisoformat(partition), pii.tokenizer(), datetime.now(timezone.utc)
     )
     return publish_silver(
-        context, lake, warehouse, schemas.SILVER_POS_LINES, schemas.PosLine, screened,
+        context, lake, schemas.SILVER_POS_LINES, schemas.PosLine, screened,
         {"reference_snapshots": dg.MetadataValue.json(used), "revenue": str(screened.valid.get_column("amount").sum())},
     )
 

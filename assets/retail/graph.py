@@ -1,0 +1,8 @@
+"""Every asset of the retail graph, in medallion order."""
+
+from assets.retail.bronze import RETAIL_BRONZE
+from assets.retail.gold import RETAIL_GOLD
+from assets.retail.silver import RETAIL_SILVER
+from assets.retail.warehouse import retail_warehouse_load
+
+RETAIL_ASSETS = [*RETAIL_BRONZE, *RETAIL_SILVER, *RETAIL_GOLD, retail_warehouse_load]

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,7 +129,7 @@ def main() -> None:
         "peak_rss_gb": (run["peak_rss_gb"], run["peak_rss_gb"] <= TARGETS["peak_rss_gb"]),
         "ratio_to_floor": (run["to_gold"] / floor_s, run["to_gold"] / floor_s <= TARGETS["ratio_to_floor"]),
     }
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"# Retail day, scale `{args.scale}` ({stamp}, {os.cpu_count()} cores)",
         "",

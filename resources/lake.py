@@ -13,7 +13,7 @@ import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -102,7 +102,7 @@ class LocalLake(LakeStorage):
         if etag is None:
             etag = hashlib.md5(path.read_bytes()).hexdigest()
             self._etags[cache_key] = etag
-        modified = datetime.fromtimestamp(st.st_mtime, tz=timezone.utc)
+        modified = datetime.fromtimestamp(st.st_mtime, tz=UTC)
         return ObjectInfo(key, etag, st.st_size, modified)
 
     def list_objects(self, prefix: str, start_after: str = "") -> Iterator[ObjectInfo]:

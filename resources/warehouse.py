@@ -11,7 +11,7 @@ import re
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -131,7 +131,7 @@ class EmbeddedWarehouse(Warehouse):
         table = f"{load.schema}.{load.table}"
         con.execute(
             f"INSERT INTO {schema}.{quote_identifier(AUDIT_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [load.asset, table, str(load.partition_value), load.frame.height, replaced, load.checksum, run_id, datetime.now(timezone.utc)],
+            [load.asset, table, str(load.partition_value), load.frame.height, replaced, load.checksum, run_id, datetime.now(UTC)],
         )
         return LoadReceipt(table, str(load.partition_value), load.frame.height, replaced)
 

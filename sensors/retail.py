@@ -3,11 +3,11 @@
 import dagster as dg
 
 from assets.common.partitions import DAILY
+from assets.common.warehouse_load import warehouse_key
+from assets.retail import schemas
 from assets.retail.bronze import retail_bronze_customers, retail_bronze_pos, retail_bronze_products, retail_bronze_stores
 from assets.retail.gold import RETAIL_GOLD
 from assets.retail.silver import retail_silver_customers, retail_silver_pos_lines, retail_silver_products, retail_silver_stores
-from assets.common.warehouse_load import warehouse_key
-from assets.retail import schemas
 from assets.retail.sources import CUSTOMERS, POS, PRODUCTS, STORES
 from sensors.landing import build_landing_sensor
 

@@ -6,7 +6,7 @@ sensors reacting without any AWS or any click.
 """
 
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 from pydantic import Field
@@ -38,7 +38,7 @@ def deliver_retail_day(context: dg.OpExecutionContext, config: DeliveryConfig, l
     from simulator import deliver
     from simulator.retail import SCALES, generate_retail_day
 
-    day = date.fromisoformat(config.day) if config.day else next_day_to_deliver(lake, datetime.now(timezone.utc).date())
+    day = date.fromisoformat(config.day) if config.day else next_day_to_deliver(lake, datetime.now(UTC).date())
     if day is None:
         context.log.info("landing is up to date with yesterday; nothing to deliver")
         return

@@ -1,16 +1,17 @@
 """Bronze parsing of landing files: the contract, malformed lines, encodings and compression."""
 
 import gzip
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
 
-from assets.common.landing import RAW_LINE, BadFileError, Source, parse_landing_file
+from assets.common.ingest import parse_landing_file
+from assets.common.landing import RAW_LINE, BadFileError, Source
 
 SRC = Source("test", "things", ("id", "name", "price"), "csv")
 JSRC = Source("test", "things", ("id", "name", "price"), "jsonl")
-WHEN = datetime(2024, 10, 1, 12, tzinfo=timezone.utc)
+WHEN = datetime(2024, 10, 1, 12, tzinfo=UTC)
 
 
 def parse(data: bytes, key="landing/test/things/dt=2024-10-01/a.csv", source=SRC) -> pl.DataFrame:
@@ -110,7 +111,7 @@ def test_jsonl_extra_key_fails_the_contract():
 
 
 def test_a_partition_parses_plain_and_irregular_files_alike():
-    from assets.common.landing import parse_partition
+    from assets.common.ingest import parse_partition
 
     plain = b"id,name,price\n1,a,1.00\n2,b,2.00\n"
     reordered = b"price,id,name\n3.00,3,c\n"
@@ -127,7 +128,7 @@ def test_a_partition_parses_plain_and_irregular_files_alike():
 
 
 def test_plain_files_whose_bad_lines_cancel_out_still_parse_exactly():
-    from assets.common.landing import parse_partition
+    from assets.common.ingest import parse_partition
 
     # One line short a field and one with an extra: the delimiter count of the file is right.
     tricky = b"id,name,price\n1,a\n2,b,2.00,x\n3,c,3.00\n"
@@ -137,7 +138,7 @@ def test_plain_files_whose_bad_lines_cancel_out_still_parse_exactly():
 
 
 def test_whole_files_that_only_cancel_out_are_rechecked_line_by_line():
-    from assets.common.landing import parse_partition
+    from assets.common.ingest import parse_partition
 
     rows, _ = parse_partition(SRC, [("t.csv", b"id,name,price\n1,a\n2,b,2.00,x\n", WHEN)])
     assert rows.get_column("_source_line").to_list() == [2, 3]

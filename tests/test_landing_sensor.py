@@ -11,7 +11,6 @@ from sensors import landing
 from sensors.retail import retail_landing_sensor
 
 
-
 def tick(lake, cursor=None):
     resources = {"lake": lake, "warehouse": EmbeddedWarehouse(path=lake.root + ".duckdb"), "pii": PiiKey(key="k" * 32)}
     defs = dg.Definitions(assets=RETAIL_ASSETS, sensors=[retail_landing_sensor], resources=resources)

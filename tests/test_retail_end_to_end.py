@@ -24,7 +24,6 @@ from simulator import deliver
 from simulator.defects import DefectConfig
 from simulator.retail import SCALES, generate_retail_day_with_manifest
 
-
 DAY, PREVIOUS = date(2024, 10, 2), date(2024, 10, 1)
 SILVER_AND_GOLD = [
     schemas.SILVER_STORES, schemas.SILVER_PRODUCTS, schemas.SILVER_CUSTOMERS, schemas.SILVER_POS_LINES,

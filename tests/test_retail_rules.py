@@ -1,6 +1,6 @@
 """Each retail rejection rule, the amount arithmetic and duplicates, on hand-made bronze rows."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import polars as pl
@@ -14,7 +14,7 @@ from assets.retail import cleaning
 from assets.retail.sources import POS
 
 DAY = date(2024, 10, 1)
-NOW = datetime(2024, 10, 5, tzinfo=timezone.utc)
+NOW = datetime(2024, 10, 5, tzinfo=UTC)
 TOKENS = Tokenizer(b"unit-test-key-0123456789")
 GOOD_UPC = "036000291452"
 OTHER_UPC = "012345678905"

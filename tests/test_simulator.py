@@ -262,7 +262,7 @@ def classify(line: bytes, header: list[str], seen: dict, catalog: set[str], day:
     fields = next(csv.reader([text]))
     if len(fields) != len(header):
         return "malformed_line"
-    row = dict(zip(header, fields))
+    row = dict(zip(header, fields, strict=True))
     ident = (row["receipt_id"], row["line_no"])
     if ident in seen:
         return "duplicate" if seen[ident] == fields else "conflicting_duplicate"

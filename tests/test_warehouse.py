@@ -3,6 +3,7 @@
 import threading
 from datetime import date
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -29,7 +30,7 @@ def test_a_failed_load_leaves_every_table_of_the_batch_unchanged(warehouse):
     day = date(2024, 10, 1)
     warehouse.replace_partitions([load("a", day, 3), load("b", day, 3)], run_id="r1")
     broken = load("b", day, 1, values=["not a number"])
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.ConversionException):
         warehouse.replace_partitions([load("a", day, 5), broken], run_id="r2")
     assert warehouse.query("select count(*) from retail.a").item() == 3  # table a's new rows were rolled back too
     assert warehouse.query("select count(*) from retail.b").item() == 3

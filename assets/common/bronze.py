@@ -8,7 +8,8 @@ import dagster as dg
 import polars as pl
 
 from assets.common.checks import CONTRACT, contract_check_spec
-from assets.common.landing import RAW_LINE, BadFileError, Source, parse_partition
+from assets.common.ingest import parse_partition
+from assets.common.landing import RAW_LINE, BadFileError, Source
 from resources.lake import LakeStorage
 
 

@@ -53,7 +53,7 @@ def build_warehouse_load(domain: str, datasets: list[Dataset], partitions_def: d
             checksum = hashlib.sha256(data).hexdigest()
             loads.append(PartitionLoad(domain, dataset.warehouse_table, dataset.partition_column, date.fromisoformat(partition), frame, dataset.asset_name, checksum))
         receipts = warehouse.replace_partitions(loads, context.run.run_id)
-        for dataset, receipt in zip(selected, receipts):
+        for dataset, receipt in zip(selected, receipts, strict=True):
             yield dg.MaterializeResult(
                 asset_key=warehouse_key(dataset),
                 metadata={"dagster/row_count": receipt.rows, "table": receipt.table, "rows_replaced": receipt.replaced_rows},

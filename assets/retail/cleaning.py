@@ -6,7 +6,7 @@ Each rejection rule of DOMAIN.md §2.2 / §5 is defined here, next to its expres
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 
@@ -39,7 +39,7 @@ class RetailReferences:
 
 
 def screen_pos_lines(bronze: pl.DataFrame, refs: RetailReferences, day: date, tokenizer: Tokenizer, now: datetime) -> Screened:
-    day_start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    day_start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     required = tuple(c for c in POS.columns if c != "loyalty_card")
     timestamp = pl.col("timestamp")
     rules = [

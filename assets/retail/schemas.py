@@ -5,8 +5,8 @@ rules in cleaning.py route bad input to quarantine first, so a failure here mean
 platform, not the source, is wrong.
 """
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 
 from assets.common.datasets import Dataset
 

@@ -1,7 +1,7 @@
 """Retail silver: typed, validated, deduplicated, PII-masked rows; rejects go to quarantine."""
 
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import polars as pl
@@ -119,7 +119,7 @@ def retail_silver_pos_lines(context: dg.AssetExecutionContext, lake: LakeStorage
     partition = context.partition_key
     refs, used = load_references(lake, partition)
     screened = cleaning.screen_pos_lines(
-        _bronze(lake, POS, partition), refs, date.fromisoformat(partition), pii.tokenizer(), datetime.now(timezone.utc)
+        _bronze(lake, POS, partition), refs, date.fromisoformat(partition), pii.tokenizer(), datetime.now(UTC)
     )
     return publish_silver(
         context, lake, schemas.SILVER_POS_LINES, schemas.PosLine, screened,

@@ -1,0 +1,221 @@
+"""CSV landing files (RFC 4180, UTF-8, optional BOM, LF or CRLF) into records.
+
+Well-formed lines of every file of a partition are gathered and parsed by one polars call;
+only irregular lines (quotes, wrong field counts, bad bytes, over-long records) take the
+line-by-line path through the csv module.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+
+import polars as pl
+
+from assets.common.landing import MAX_RECORD_BYTES, BadFileError, Source, check_contract, records_frame, with_lineage
+
+
+def _csv_header(source: Source, key: str, data: bytes) -> tuple[list[str] | None, bytes]:
+    """The checked header and the body after it; (None, b"") for a file with no header at all."""
+    header_end = data.find(b"\n")
+    header_bytes = data if header_end < 0 else data[:header_end]
+    if not header_bytes.strip():
+        return None, b""
+    try:
+        header = [h.strip() for h in next(csv.reader([header_bytes.decode("utf-8").rstrip("\r")]))]
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        raise BadFileError(key, "unreadable header (not UTF-8 CSV)") from None
+    check_contract(source, key, header)
+    return header, b"" if header_end < 0 else data[header_end + 1 :]
+
+
+def read_csv_file(source: Source, key: str, data: bytes, ingested_at: datetime, plain: dict) -> tuple[dict, list, int]:
+    """The file's irregular records; its plain lines go to the shared batch for their header.
+    Returns (records, malformed lines, plain lines handed over)."""
+    header, body = _csv_header(source, key, data)
+    nothing = {c: [] for c in (*source.columns, "_source_line")}
+    if header is None or not body.strip():
+        return nothing, [], 0
+    if _is_plain(header, body):
+        return nothing, [], plain.setdefault(tuple(header), PlainLines(header)).add_file(key, ingested_at, body)
+    quoted = _parse_quoted_file(header, body) if b'"' in body else None
+    if quoted is not None:
+        return quoted, [], 0
+    records, raw_lines, plain_lines = _parse_csv_lines(header, body)
+    handed_over = plain.setdefault(tuple(header), PlainLines(header)).add_lines(key, ingested_at, *plain_lines) if plain_lines[0] else 0
+    return nothing | records, raw_lines, handed_over
+
+
+class PlainLines:
+    """Well-formed CSV lines (no quotes, exactly one field per column) from many files, parsed
+    together by one polars call; lineage is recorded per chunk and expanded afterwards."""
+
+    def __init__(self, header: list[str]):
+        self.header = header
+        self.chunks: list[bytes] = []
+        self.keys: list[str] = []
+        self.times: list[datetime] = []
+        self.line_numbers: list[pl.Series] = []
+        self.whole_files: list[tuple[str, datetime, bytes]] = []  # admitted on their delimiter total
+
+    def add_lines(self, key: str, ingested_at: datetime, lines: list[bytes], numbers: list[int]) -> int:
+        if lines:
+            self._add(key, ingested_at, b"\n".join(lines) + b"\n", pl.Series("_source_line", numbers, dtype=pl.Int64))
+        return len(lines)
+
+    def add_file(self, key: str, ingested_at: datetime, body: bytes) -> int:
+        count = _line_count(body)
+        self._add(key, ingested_at, body if body.endswith(b"\n") else body + b"\n", pl.int_range(2, count + 2, eager=True).alias("_source_line"))
+        self.whole_files.append((key, ingested_at, body))
+        return count
+
+    def _add(self, key: str, ingested_at: datetime, chunk: bytes, numbers: pl.Series) -> None:
+        self.chunks.append(chunk)
+        self.keys.append(key)
+        self.times.append(ingested_at)
+        self.line_numbers.append(numbers)
+
+    def _lineage(self) -> pl.DataFrame:
+        per_chunk = pl.DataFrame(
+            {"_source_key": self.keys, "_ingested_at": self.times, "_n": [len(n) for n in self.line_numbers]},
+            schema={"_source_key": pl.String, "_ingested_at": pl.Datetime("us", "UTC"), "_n": pl.Int64},
+        )
+        expanded = per_chunk.select(pl.col("_source_key", "_ingested_at").repeat_by("_n").explode())
+        return expanded.with_columns(pl.concat(self.line_numbers).alias("_source_line"))
+
+    def frame(self) -> pl.DataFrame:
+        if not self.chunks:
+            return pl.DataFrame(schema={c: pl.String for c in self.header})
+        lineage = self._lineage()
+        try:
+            parsed = pl.read_csv(
+                b"".join(self.chunks), has_header=False, new_columns=self.header, infer_schema=False, quote_char=None, empty_string_is_null=False
+            )
+        except pl.exceptions.PolarsError:
+            parsed = None
+        if parsed is not None and parsed.height == lineage.height:
+            return pl.concat([parsed, lineage], how="horizontal")
+        return self._line_by_line()
+
+    def _line_by_line(self) -> pl.DataFrame:
+        """A whole file hid a short line behind a long one: check every line of those files."""
+        whole = {key for key, _, _ in self.whole_files}
+        retry = PlainLines(self.header)
+        for i, key in enumerate(self.keys):
+            if key not in whole:
+                retry._add(key, self.times[i], self.chunks[i], self.line_numbers[i])
+        frames = []
+        for key, ingested_at, body in self.whole_files:
+            records, raw_lines, plain_lines = _parse_csv_lines(self.header, body)
+            retry.add_lines(key, ingested_at, *plain_lines)
+            frames.append(with_lineage(records_frame(self.header, records, raw_lines), key, ingested_at))
+        return pl.concat([*frames, retry.frame()], how="diagonal")
+
+
+def _parse_quoted_file(header: list[str], body: bytes) -> dict | None:
+    """polars' quote-aware reader for a well-formed file with quoted fields. It pads short rows
+    and a stray quote can swallow lines, so the result stands only if the row count equals the
+    line count and every delimiter is accounted for: (width - 1) per row plus those in values."""
+    if b"\n\n" in body or b"\n\r\n" in body or len(body) > MAX_RECORD_BYTES and max(map(len, body.split(b"\n"))) > MAX_RECORD_BYTES:
+        return None
+    lines = _line_count(body)
+    try:
+        frame = pl.read_csv(body, has_header=False, new_columns=header, infer_schema=False, eol_char="\n", empty_string_is_null=False)
+    except pl.exceptions.PolarsError:  # invalid UTF-8, a stray quote, too many fields
+        return None
+    inside = frame.select(pl.sum_horizontal(pl.col(header).str.count_matches(",", literal=True).sum())).item()
+    if frame.height != lines or body.count(b",") != lines * (len(header) - 1) + inside:
+        return None
+    return {c: frame.get_column(c) for c in header} | {"_source_line": pl.int_range(2, lines + 2, eager=True)}
+
+
+def _line_count(body: bytes) -> int:
+    return body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+
+
+def _is_plain(header: list[str], body: bytes) -> bool:
+    """Whole-file shortcut: no quotes or blank lines, valid UTF-8, and a delimiter total that
+    matches the line count (lines that cancel each other out are caught by the batch parse)."""
+    if b'"' in body or b"\n\n" in body or b"\n\r\n" in body or body.startswith((b"\n", b"\r\n")):
+        return False
+    if body.count(b",") != _line_count(body) * (len(header) - 1):
+        return False
+    if len(body) > MAX_RECORD_BYTES and max(map(len, body.split(b"\n"))) > MAX_RECORD_BYTES:
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _parse_csv_lines(header: list[str], body: bytes) -> tuple[dict, list, tuple[list[bytes], list[int]]]:
+    """Line by line. Plain ASCII lines with the right delimiter count are returned as bytes for
+    the batched parse; the rest go through the csv module. A quoted field may span lines, but a
+    record that still fails to parse condemns only its first line, and parsing resumes on the
+    next one. Returns (records, malformed lines, (plain lines, their line numbers))."""
+    width = len(header)
+    plain: list[bytes] = []
+    plain_numbers: list[int] = []
+    records: dict[str, list] = {c: [] for c in (*header, "_source_line")}
+    malformed: list[tuple[int, str]] = []
+    lines = body.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    i = 0
+    while i < len(lines):
+        line_no = i + 2
+        raw = lines[i]
+        if not raw.strip():
+            i += 1
+            continue
+        if raw.isascii() and b'"' not in raw and raw.count(b",") == width - 1 and len(raw) <= MAX_RECORD_BYTES:
+            plain.append(raw)
+            plain_numbers.append(line_no)
+            i += 1
+            continue
+        text, end = _gather_record(lines, i)
+        fields = _split_record(text, width) if text is not None else None
+        if fields is None:
+            malformed.append((line_no, raw[:MAX_RECORD_BYTES].decode("utf-8", errors="replace")))
+            i += 1
+            continue
+        for column, value in zip(header, fields, strict=True):
+            records[column].append(value)
+        records["_source_line"].append(line_no)
+        i = end + 1
+    return records, malformed, (plain, plain_numbers)
+
+
+def _gather_record(lines: list[bytes], start: int) -> tuple[str | None, int]:
+    """The record starting at `start`, joined with following lines while a quote is open
+    (quote parity is tracked per added line, so a stray quote costs one pass, not a square)."""
+    parts = []
+    size = 0
+    open_quote = False
+    end = start
+    while True:
+        try:
+            part = lines[end].decode("utf-8").removesuffix("\r")
+        except UnicodeDecodeError:
+            return None, start
+        parts.append(part)
+        size += len(part) + 1
+        open_quote ^= part.count('"') % 2 == 1
+        if not open_quote or end + 1 >= len(lines) or size > MAX_RECORD_BYTES:
+            break
+        end += 1
+    text = "\n".join(parts)
+    if open_quote or len(text.encode("utf-8")) > MAX_RECORD_BYTES:
+        return None, start
+    return text, end
+
+
+def _split_record(text: str, width: int) -> list[str] | None:
+    try:
+        rows = list(csv.reader([text], strict=True)) if "\n" not in text else list(csv.reader(text.splitlines(keepends=True), strict=True))
+    except csv.Error:
+        return None
+    if len(rows) != 1 or len(rows[0]) != width:
+        return None
+    return rows[0]

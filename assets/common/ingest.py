@@ -1,0 +1,78 @@
+"""A partition's landing files -> one bronze frame: decompress, check the contract, parse,
+add lineage, trim, order. Raises BadFileError naming the first file that cannot be read."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from assets.common.csv_reader import PlainLines, read_csv_file
+from assets.common.json_reader import read_json_file
+from assets.common.landing import BOM, BadFileError, Source, records_frame, with_lineage
+
+
+@dataclass
+class ParsedFile:
+    key: str
+    rows: pl.DataFrame
+    empty: bool  # zero bytes, or a header and nothing else: accepted but flagged
+
+
+def parse_landing_file(source: Source, key: str, data: bytes, ingested_at: datetime) -> ParsedFile:
+    """One file's records as finished bronze rows."""
+    rows, empty = parse_partition(source, [(key, data, ingested_at)])
+    return ParsedFile(key, rows, empty=bool(empty))
+
+
+def parse_partition(source: Source, files: list[tuple[str, bytes, datetime]]) -> tuple[pl.DataFrame, list[str]]:
+    """All of a partition's (key, bytes, delivered at) files as bronze rows, and the keys of
+    empty ones. Raises BadFileError naming the first file that breaks the contract.
+
+    Well-formed CSV lines of every file are gathered and parsed by one polars call per header
+    order (nearly all of a POS day); only irregular lines (quotes, wrong field counts, bad
+    bytes) take the line-by-line path."""
+    frames, empty = [], []
+    plain: dict[tuple[str, ...], PlainLines] = {}
+    for key, data, ingested_at in files:
+        data = _unwrap(key, data)
+        if source.format == "csv":
+            records, raw_lines, handed_over = read_csv_file(source, key, data, ingested_at, plain)
+        else:
+            (records, raw_lines), handed_over = read_json_file(source, key, data), 0
+        if len(records["_source_line"]) or raw_lines:
+            frames.append(with_lineage(records_frame(source.columns, records, raw_lines), key, ingested_at))
+        elif not handed_over:
+            empty.append(key)
+    frames += [lines.frame() for lines in plain.values()]
+    return bronze_rows(source, frames), sorted(empty)
+
+
+def bronze_rows(source: Source, files: list[pl.DataFrame]) -> pl.DataFrame:
+    """Many files' records as one bronze frame: values trimmed (CSV cannot tell an empty field
+    from a missing one, so both are null), columns in contract order, rows in (source key,
+    line) order. Done once per partition, not once per file."""
+    schema = source.bronze_schema
+    rows = pl.concat(files, how="diagonal") if files else pl.DataFrame(schema=schema)
+
+    def column(name: str, dtype: pl.DataType) -> pl.Expr:
+        if name not in rows.columns:
+            return pl.lit(None, dtype).alias(name)
+        if name in source.columns:
+            trimmed = pl.col(name).str.strip_chars()
+            return pl.when(trimmed != "").then(trimmed).alias(name)
+        return pl.col(name).cast(dtype)
+
+    return rows.select(column(c, t) for c, t in schema.items()).sort("_source_key", "_source_line")
+
+
+def _unwrap(key: str, data: bytes) -> bytes:
+    if key.endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as err:
+            raise BadFileError(key, "corrupt or truncated gzip", error=str(err)) from None
+    return data[len(BOM) :] if data.startswith(BOM) else data

@@ -143,3 +143,20 @@ def test_whole_files_that_only_cancel_out_are_rechecked_line_by_line():
     rows, _ = parse_partition(SRC, [("t.csv", b"id,name,price\n1,a\n2,b,2.00,x\n", WHEN)])
     assert rows.get_column("_source_line").to_list() == [2, 3]
     assert rows.get_column(RAW_LINE).null_count() == 0
+
+
+def test_jsonl_fast_and_line_by_line_paths_agree_on_clean_files():
+    from assets.common.json_reader import _parse_jsonl, _parse_jsonl_fast
+
+    data = b'{"id": "1", "name": "a", "price": 2.5}\n{"id": "2", "name": null, "price": 3}\n'
+    fast = _parse_jsonl_fast(JSRC, "k.jsonl", data)
+    assert fast is not None and fast["price"].to_list() == ["2.5", "3.0"]
+    # The line-by-line path (forced by a trailing blank line) reads the same values.
+    slow, malformed = _parse_jsonl(JSRC, "k.jsonl", data + b"\n")
+    assert malformed == [] and slow["name"] == [fast["name"][0], None] and slow["price"] == ["2.5", "3"]
+
+
+def test_jsonl_huge_line_is_malformed():
+    rows = parse(b'{"id": "1", "name": "' + b"x" * (1 << 20) + b'", "price": 1}\n{"id": "2", "name": "b", "price": 1}\n', key="k.jsonl", source=JSRC)
+    assert rows.filter(pl.col(RAW_LINE).is_not_null()).get_column("_source_line").to_list() == [1]
+    assert rows.filter(pl.col(RAW_LINE).is_null()).get_column("id").to_list() == ["2"]

@@ -151,3 +151,9 @@ def test_quarantine_keeps_source_columns_lineage_and_masks_the_card():
     row = result.quarantined.row(0, named=True)
     assert set(POS.columns) | {"_source_key", "_source_line", "_ingested_at", REJECT_REASONS} <= set(row)
     assert row["price"] == "0" and row["loyalty_card"] == TOKENS.token(CARD)
+
+
+def test_first_occurrence_wins_even_when_bronze_arrives_out_of_order():
+    rows = bronze(line(1, quantity="1"), line(1, quantity="2"))
+    result = cleaning.screen_pos_lines(rows.reverse(), REFS, DAY, TOKENS, NOW)
+    assert result.valid.get_column("quantity").to_list() == [1]

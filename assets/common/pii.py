@@ -33,17 +33,26 @@ class Tokenizer:
         return outer.hexdigest()[:TOKEN_HEX_CHARS]
 
     def tokens(self, values: pl.Series) -> pl.Series:
-        """Hashes each distinct value once (loyalty cards repeat across a day's receipts)."""
+        """Hashes each distinct value once (loyalty cards repeat across a day's receipts). The
+        loop is `token` inlined: at ~0.5 µs a value, attribute lookups are a third of the cost."""
         distinct = values.drop_nulls().unique()
-        table = pl.DataFrame({"value": distinct, "token": [self.token(v) for v in distinct.to_list()]}, schema={"value": values.dtype, "token": pl.String})
+        inner_copy, outer_copy = self._inner.copy, self._outer.copy
+        hashed = []
+        for raw in distinct.cast(pl.Binary).to_list():
+            inner = inner_copy()
+            inner.update(raw)
+            outer = outer_copy()
+            outer.update(inner.digest())
+            hashed.append(outer.hexdigest()[:TOKEN_HEX_CHARS])
+        table = pl.DataFrame({"value": distinct, "token": hashed}, schema={"value": values.dtype, "token": pl.String})
         return pl.DataFrame({"value": values}).join(table, on="value", how="left", maintain_order="left").get_column("token").alias(values.name)
 
 
 def mask_email(column: str) -> pl.Expr:
     """'jane.doe@example.com' -> 'j******e@example.com' (a fixed run of stars hides the length)."""
-    parts = pl.col(column).str.extract_groups(r"^(.)(?:.*(.))?@(.+)$")
-    first, last, domain = parts.struct.field("1"), parts.struct.field("2"), parts.struct.field("3")
-    return pl.concat_str(first, pl.lit("******"), last.fill_null(first), pl.lit("@"), domain).alias(column)
+    parts = pl.col(column).str.split_exact("@", 1)
+    local, domain = parts.struct.field("field_0"), parts.struct.field("field_1")
+    return pl.concat_str(local.str.slice(0, 1), pl.lit("******"), local.str.slice(-1), pl.lit("@"), domain).alias(column)
 
 
 def mask_phone(column: str) -> pl.Expr:

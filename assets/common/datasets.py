@@ -37,3 +37,19 @@ class Dataset:
 
     def quarantine_key(self, partition: str) -> str:
         return f"quarantine/{self.domain}/{self.name}/dt={partition}/data.parquet"
+
+
+def dataset_asset(dataset: Dataset, description: str, deps, check_specs, partitions_def: dg.PartitionsDefinition):
+    """The decorator every silver and gold asset shares: its name, partitions, checks, group
+    (domain_layer), kinds, tags and owners all follow from the dataset."""
+    return dg.asset(
+        name=dataset.asset_name,
+        partitions_def=partitions_def,
+        deps=deps,
+        check_specs=check_specs,
+        group_name=f"{dataset.domain}_{dataset.layer}",
+        kinds={"polars", "parquet"},
+        description=description,
+        tags={"layer": dataset.layer, "domain": dataset.domain},
+        owners=[f"team:{dataset.domain}-data"],
+    )

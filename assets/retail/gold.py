@@ -1,12 +1,12 @@
 """Retail gold: the business aggregates of DOMAIN.md §2.3, one partition per day."""
 
-
 from datetime import date, timedelta
 
 import dagster as dg
 import polars as pl
 
 from assets.common.checks import gold_check_specs, reconciliation_check
+from assets.common.datasets import dataset_asset
 from assets.common.partitions import DAILY, latest_snapshot_key
 from assets.common.publish import publish_gold
 from assets.retail import metrics, schemas
@@ -17,17 +17,7 @@ RANKS_DENSE = "ranks_dense"
 
 
 def _gold(dataset, description: str, deps, extra_checks: dict[str, str] | None = None):
-    return dg.asset(
-        name=dataset.asset_name,
-        partitions_def=DAILY,
-        deps=deps,
-        check_specs=gold_check_specs(dataset.asset_name, extra_checks),
-        group_name="retail_gold",
-        kinds={"polars", "parquet"},
-        description=description,
-        tags={"layer": "gold", "domain": "retail"},
-        owners=["team:retail-data"],
-    )
+    return dataset_asset(dataset, description, deps, gold_check_specs(dataset.asset_name, extra_checks), DAILY)
 
 
 def _day_lines(lake: LakeStorage, partition: str) -> pl.DataFrame:

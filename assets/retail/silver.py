@@ -1,12 +1,12 @@
 """Retail silver: typed, validated, deduplicated, PII-masked rows; rejects go to quarantine."""
 
-
 from datetime import UTC, date, datetime
 
 import dagster as dg
 import polars as pl
 
 from assets.common.checks import silver_check_specs
+from assets.common.datasets import dataset_asset
 from assets.common.partitions import DAILY, latest_snapshot_key
 from assets.common.publish import publish_silver
 from assets.retail import cleaning, schemas
@@ -19,18 +19,7 @@ PRICE_BELOW_COST = "price_below_cost"
 
 
 def _silver(dataset, description: str, deps, extra_checks=()):
-    """The decorator every retail silver asset shares: partitions, checks, group and owners."""
-    return dg.asset(
-        name=dataset.asset_name,
-        partitions_def=DAILY,
-        deps=deps,
-        check_specs=[*silver_check_specs(dataset.asset_name), *extra_checks],
-        group_name="retail_silver",
-        kinds={"polars", "parquet"},
-        description=description,
-        tags={"layer": "silver", "domain": "retail"},
-        owners=["team:retail-data"],
-    )
+    return dataset_asset(dataset, description, deps, [*silver_check_specs(dataset.asset_name), *extra_checks], DAILY)
 
 
 def _bronze(lake: LakeStorage, source, partition: str) -> pl.DataFrame:
@@ -95,6 +84,7 @@ def load_references(lake: LakeStorage, partition: str) -> tuple[cleaning.RetailR
         delivered_today = bool(lake.list_keys(source.landing_dir(partition)))
         if key is None or (delivered_today and key != dataset.lake_key(partition)):
             raise dg.Failure(
+                allow_retries=True,  # usually the snapshot's own run has not finished yet
                 description=f"No usable {dataset.name} snapshot for {partition}: "
                 + ("today's delivery has not materialized successfully" if delivered_today else "none exists at or before this day")
                 + f". Materialize {dataset.asset_name} first.",

@@ -42,10 +42,7 @@ def _revenue_check(gold: pl.DataFrame, lines: pl.DataFrame, column: str = "reven
 def retail_gold_store_product_daily(context: dg.AssetExecutionContext, lake: LakeStorage):
     lines = _day_lines(lake, context.partition_key)
     gold = metrics.store_product_daily(lines, _snapshot(lake, schemas.SILVER_PRODUCTS, context.partition_key))
-    gaps = gold.group_by("store_id").agg(
-        (pl.col("revenue_rank").min() == 1) & (pl.col("revenue_rank").max() == pl.col("revenue_rank").n_unique())
-    )
-    broken = gaps.filter(~pl.col("revenue_rank")).get_column("store_id").to_list()
+    broken = metrics.stores_with_rank_gaps(gold)
     ranks = dg.AssetCheckResult(check_name=RANKS_DENSE, passed=not broken, metadata={"stores_with_gaps": dg.MetadataValue.json(broken)})
     return publish_gold(
         context, lake, schemas.GOLD_STORE_PRODUCT_DAILY, schemas.StoreProductDaily, gold,

@@ -33,6 +33,13 @@ def store_product_daily(lines: pl.DataFrame, products: pl.DataFrame) -> pl.DataF
     )
 
 
+def stores_with_rank_gaps(store_product: pl.DataFrame) -> list[str]:
+    """Stores whose revenue ranks are not dense from 1 (1, 1, 2, 3 is dense; 1, 3 is not)."""
+    dense = (pl.col("revenue_rank").min() == 1) & (pl.col("revenue_rank").max() == pl.col("revenue_rank").n_unique())
+    checked = store_product.group_by("date", "store_id").agg(dense.alias("dense"))
+    return sorted(checked.filter(~pl.col("dense")).get_column("store_id").unique().to_list())
+
+
 def store_daily(lines: pl.DataFrame) -> pl.DataFrame:
     return (
         lines.group_by(pl.col("transaction_date").alias("date"), "store_id")

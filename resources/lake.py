@@ -76,8 +76,8 @@ class LakeStorage(dg.ConfigurableResource, ABC):
     def list_keys(self, prefix: str, start_after: str = "") -> list[str]:
         return [o.key for o in self.list_objects(prefix, start_after)]
 
-    def read_parquet(self, key: str) -> pl.DataFrame:
-        return pl.read_parquet(io.BytesIO(self.read(key)))
+    def read_parquet(self, key: str, columns: list[str] | None = None) -> pl.DataFrame:
+        return pl.read_parquet(io.BytesIO(self.read(key)), columns=columns)
 
     def write_parquet(self, key: str, df: pl.DataFrame) -> Written:
         """Writes atomically. The bytes are deterministic for the same frame, so re-runs are byte-identical."""
@@ -161,8 +161,8 @@ class LocalLake(LakeStorage):
     def uri(self, key: str) -> str:
         return str(self._path(key))
 
-    def read_parquet(self, key: str) -> pl.DataFrame:
-        return pl.read_parquet(self._path(key))  # memory-mapped, no copy through bytes
+    def read_parquet(self, key: str, columns: list[str] | None = None) -> pl.DataFrame:
+        return pl.read_parquet(self._path(key), columns=columns)  # memory-mapped, no copy through bytes
 
 
 class S3Lake(LakeStorage):

@@ -117,3 +117,26 @@ def test_store_rules(overrides, expected):
 def test_duplicate_keys_keep_the_first_snapshot_row():
     out = cleaning.screen_stores(bronze(STORES, store(store_name="first"), store(store_name="second")), DAY)
     assert out.valid.get_column("store_name").to_list() == ["first"] and out.duplicates == 1 and out.conflicting_duplicates == 1
+
+
+def test_tokens_are_reused_from_the_previous_snapshot_only_when_made_with_this_key():
+    yesterday = bronze(CUSTOMERS, customer(), customer(customer_id="C0000002", loyalty_card="4000999999", email="b@x.org"))
+    previous = cleaning.screen_customers(yesterday, DAY, TOKENS).valid
+    today = bronze(CUSTOMERS, customer(email="new@x.org"), customer(customer_id="C0000002", loyalty_card="4000999999", email="b@x.org"))
+    fresh = cleaning.screen_customers(today, DAY, TOKENS).valid
+
+    known = cleaning.known_customer_tokens(yesterday, previous)
+    assert cleaning.screen_customers(today, DAY, TOKENS, known).valid.equals(fresh)
+
+    rotated = Tokenizer(b"another-key-0123456789")
+    assert cleaning.screen_customers(today, DAY, rotated, known).valid.equals(cleaning.screen_customers(today, DAY, rotated).valid)
+
+
+def test_reused_tokens_skip_the_hashing(monkeypatch):
+    values = pl.Series(["a", "b", "c"])
+    known = pl.DataFrame({"value": ["a", "b"], "token": [TOKENS.token("a"), TOKENS.token("b")]})
+    hashed = []
+    original = Tokenizer._hash_all
+    monkeypatch.setattr(Tokenizer, "_hash_all", lambda self, v: hashed.extend(v.to_list()) or original(self, v))
+    assert TOKENS.tokens(values, known).to_list() == [TOKENS.token(v) for v in "abc"]
+    assert hashed == ["c"]

@@ -128,7 +128,26 @@ def screen_products(bronze: pl.DataFrame, day: date) -> Screened:
     return replace(screened, valid=screened.valid.select(*PRODUCTS.columns, snapshot_date=pl.lit(day)))
 
 
-def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer) -> Screened:
+def _token_keys(email: pl.Expr, phone: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """What the e-mail and phone tokens are computed over: case and punctuation do not matter."""
+    return email.str.to_lowercase(), phone.str.replace_all(r"\D", "")
+
+
+def known_customer_tokens(previous_bronze: pl.DataFrame, previous_silver: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """(value, token) pairs per PII field from an earlier snapshot, so that the ~99.9% of
+    customers unchanged since are not hashed again. A silver row was made from its customer's
+    first bronze row, so only those rows are paired."""
+    first = previous_bronze.filter(pl.col("_raw_line").is_null()).unique("customer_id", keep="first", maintain_order=True)
+    pairs = first.join(previous_silver, on="customer_id")
+    email, phone = _token_keys(pl.col("email"), pl.col("phone"))
+    return {
+        "loyalty": pairs.select(value=pl.col("loyalty_card"), token=pl.col("loyalty_token")),
+        "email": pairs.select(value=email, token=pl.col("email_token")),
+        "phone": pairs.select(value=phone, token=pl.col("phone_token")),
+    }
+
+
+def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer, known: dict[str, pl.DataFrame] | None = None) -> Screened:
     required = tuple(c for c in CUSTOMERS.columns if c != "loyalty_card")
     rules = [
         missing_required(required),
@@ -142,12 +161,14 @@ def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer) -> S
         bronze, source_columns=CUSTOMERS.columns, typed=[parsing.iso_date("signup_date")], key=["customer_id"], rules=rules
     )
     valid = screened.valid
+    known = known or {}
+    email, phone = valid.select(_token_keys(pl.col("email"), pl.col("phone"))).get_columns()
     masked = valid.select(
         "customer_id",
-        loyalty_token=tokenizer.tokens(valid.get_column("loyalty_card")),
-        email_token=tokenizer.tokens(valid.get_column("email").str.to_lowercase()),
+        loyalty_token=tokenizer.tokens(valid.get_column("loyalty_card"), known.get("loyalty")),
+        email_token=tokenizer.tokens(email, known.get("email")),
         email_masked=mask_email("email"),
-        phone_token=tokenizer.tokens(valid.get_column("phone").str.replace_all(r"\D", "")),
+        phone_token=tokenizer.tokens(phone, known.get("phone")),
         phone_last4=mask_phone("phone"),
         signup_date=pl.col("signup_date"),
         city=pl.col("city"),

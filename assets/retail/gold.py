@@ -20,8 +20,12 @@ def _gold(dataset, description: str, deps, extra_checks: dict[str, str] | None =
     return dataset_asset(dataset, description, deps, gold_check_specs(dataset.asset_name, extra_checks), DAILY)
 
 
+LINE_COLUMNS = ["transaction_date", "store_id", "receipt_id", "product_barcode", "quantity", "amount", "customer_id"]
+
+
 def _day_lines(lake: LakeStorage, partition: str) -> pl.DataFrame:
-    return lake.read_parquet(schemas.SILVER_POS_LINES.lake_key(partition))
+    """The silver lines of the day, with only the columns gold aggregates."""
+    return lake.read_parquet(schemas.SILVER_POS_LINES.lake_key(partition), columns=LINE_COLUMNS)
 
 
 def _snapshot(lake: LakeStorage, dataset, partition: str) -> pl.DataFrame:
@@ -98,7 +102,7 @@ def retail_gold_customer_rfm(context: dg.AssetExecutionContext, lake: LakeStorag
     as_of = date.fromisoformat(context.partition_key)
     days = [(as_of - timedelta(days=n)).isoformat() for n in range(metrics.RFM_WINDOW_DAYS)]
     keys = [schemas.SILVER_POS_LINES.lake_key(d) for d in days if lake.exists(schemas.SILVER_POS_LINES.lake_key(d))]
-    lines = pl.concat([lake.read_parquet(k).select("receipt_id", "product_barcode", "amount", "transaction_date", "customer_id") for k in keys])
+    lines = pl.concat([lake.read_parquet(k, columns=LINE_COLUMNS) for k in keys])
     gold = metrics.customer_rfm(lines, _snapshot(lake, schemas.SILVER_PRODUCTS, context.partition_key), as_of)
     known = lines.filter(pl.col("customer_id").is_not_null())
     return publish_gold(

@@ -1,6 +1,6 @@
 """Retail silver: typed, validated, deduplicated, PII-masked rows; rejects go to quarantine."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import polars as pl
@@ -16,6 +16,7 @@ from resources.lake import LakeStorage
 from resources.pii import PiiKey
 
 PRICE_BELOW_COST = "price_below_cost"
+REFERENCE_COLUMNS = {"stores": ["store_id"], "products": ["product_id"], "customers": ["customer_id", "loyalty_token"]}
 
 
 def _silver(dataset, description: str, deps, extra_checks=()):
@@ -70,8 +71,22 @@ def retail_silver_products(context: dg.AssetExecutionContext, lake: LakeStorage)
 )
 def retail_silver_customers(context: dg.AssetExecutionContext, lake: LakeStorage, pii: PiiKey):
     partition = context.partition_key
-    screened = cleaning.screen_customers(_bronze(lake, CUSTOMERS, partition), date.fromisoformat(partition), pii.tokenizer())
+    day = date.fromisoformat(partition)
+    known = _previous_customer_tokens(lake, day)
+    screened = cleaning.screen_customers(_bronze(lake, CUSTOMERS, partition), day, pii.tokenizer(), known)
     return publish_silver(context, lake, schemas.SILVER_CUSTOMERS, schemas.Customer, screened)
+
+
+def _previous_customer_tokens(lake: LakeStorage, day: date) -> dict[str, pl.DataFrame] | None:
+    key = latest_snapshot_key(lake, schemas.SILVER_CUSTOMERS, (day - timedelta(days=1)).isoformat())
+    if key is None:
+        return None
+    previous_day = key.split("/dt=")[1].split("/")[0]
+    if not lake.exists(CUSTOMERS.bronze_key(previous_day)):
+        return None
+    bronze = lake.read_parquet(CUSTOMERS.bronze_key(previous_day), columns=["customer_id", "loyalty_card", "email", "phone", "_raw_line"])
+    silver = lake.read_parquet(key, columns=["customer_id", "loyalty_token", "email_token", "phone_token"])
+    return cleaning.known_customer_tokens(bronze, silver)
 
 
 def load_references(lake: LakeStorage, partition: str) -> tuple[cleaning.RetailReferences, dict[str, str]]:
@@ -90,7 +105,7 @@ def load_references(lake: LakeStorage, partition: str) -> tuple[cleaning.RetailR
                 + f". Materialize {dataset.asset_name} first.",
             )
         used[dataset.name] = key
-        frames[dataset.name] = lake.read_parquet(key)
+        frames[dataset.name] = lake.read_parquet(key, columns=REFERENCE_COLUMNS[dataset.name])
     refs = cleaning.RetailReferences(
         store_ids=frames["stores"].get_column("store_id"),
         product_ids=frames["products"].get_column("product_id"),

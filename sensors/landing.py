@@ -76,10 +76,13 @@ def build_landing_sensor(
     targets: dict[str, list[dg.AssetKey]],
     partitions_def: dg.PartitionsDefinition,
     description: str,
+    partitions_by_source: dict[str, dg.PartitionsDefinition] | None = None,
 ) -> dg.SensorDefinition:
     """`targets` maps a source name to the assets one arrival of it runs (its bronze, silver and
     whatever gold depends on it). Sources are listed reference data first, so in one tick the
-    catalog and stores are requested before the sales that are validated against them."""
+    catalog and stores are requested before the sales that are validated against them.
+    `partitions_by_source` overrides `partitions_def` for sources partitioned otherwise (monthly)."""
+    partitions_of = {source.name: (partitions_by_source or {}).get(source.name, partitions_def) for source in sources}
 
     @dg.sensor(
         name=name,
@@ -91,11 +94,11 @@ def build_landing_sensor(
     def _sensor(context: dg.SensorEvaluationContext, lake: LakeStorage):
         cursor = json.loads(context.cursor) if context.cursor else {}
         arrivals = find_arrivals(lake, sources, cursor)
-        known = set(partitions_def.get_partition_keys())
-        outside = [a for a in arrivals if a.partition not in known]
+        known = {name: set(p.get_partition_keys()) for name, p in partitions_of.items()}
+        outside = [a for a in arrivals if a.partition not in known[a.source.name]]
         for a in outside:
             context.log.warning(f"ignoring {a.source.landing_dir(a.partition)}: {a.partition} is not a partition of this graph")
-        runnable = [a for a in arrivals if a.partition in known]
+        runnable = [a for a in arrivals if a.partition in known[a.source.name]]
         batch = runnable[:MAX_REQUESTS_PER_TICK]  # the rest stay un-cursored and come next tick
         for a in batch:
             yield dg.RunRequest(

@@ -46,12 +46,13 @@ def test_local_definitions_hold_the_whole_retail_graph_and_the_simulator(tmp_pat
         "retail_bronze_pos", "retail_silver_pos_lines", "retail_gold_store_product_daily", "retail_gold_customer_rfm",
         "warehouse/retail/silver_pos_lines", "warehouse/retail/gold_customer_rfm",
     } <= set(loaded["assets"])
-    assert len(loaded["assets"]) == 20
+    assert {"banking_silver_transactions", "banking_gold_fraud_alerts", "banking_gold_capital_adequacy", "warehouse/banking/gold_account_daily"} <= set(loaded["assets"])
+    assert len(loaded["assets"]) == 51
     assert {"retail_bronze_pos:contract", "retail_silver_pos_lines:error_budget", "retail_silver_pos_lines:schema",
             "retail_gold_store_daily:reconciles_to_silver", "retail_gold_store_product_daily:ranks_dense"} <= set(loaded["checks"])
-    assert loaded["jobs"] == ["retail_daily", "simulate_source_delivery"]
-    assert loaded["schedules"] == ["retail_daily_schedule", "simulated_delivery_schedule"]
-    assert loaded["sensors"] == ["retail_landing_sensor"]
+    assert loaded["jobs"] == ["banking_daily", "banking_monthly", "retail_daily", "simulate_source_delivery"]
+    assert loaded["schedules"] == ["banking_daily_schedule", "banking_monthly_schedule", "retail_daily_schedule", "simulated_delivery_schedule"]
+    assert loaded["sensors"] == ["banking_landing_sensor", "retail_landing_sensor"]
     assert (tmp_path / "pii.key").stat().st_mode & 0o077 == 0  # the generated key is owner-only
 
 
@@ -59,7 +60,7 @@ def test_prod_definitions_use_s3_and_have_no_simulator(tmp_path):
     loaded = load({"PLATFORM_ENV": "prod", "PLATFORM_LAKE_BUCKET": "lake", "PLATFORM_PII_KEY": "k" * 32, "PLATFORM_WAREHOUSE_PATH": str(tmp_path / "w.duckdb")})
     assert loaded["lake"] == "S3Lake"
     assert "simulate_source_delivery" not in loaded["jobs"]
-    assert loaded["schedules"] == ["retail_daily_schedule"]
+    assert loaded["schedules"] == ["banking_daily_schedule", "banking_monthly_schedule", "retail_daily_schedule"]
 
 
 def test_an_unknown_environment_is_a_clear_error():
@@ -69,9 +70,11 @@ def test_an_unknown_environment_is_a_clear_error():
 
 
 def test_every_asset_has_a_description_group_and_owner():
+    from assets.banking.graph import BANKING_ASSETS
     from assets.retail.graph import RETAIL_ASSETS
 
-    for assets_def in RETAIL_ASSETS:
+    for assets_def in [*RETAIL_ASSETS, *BANKING_ASSETS]:
         for spec in assets_def.specs:
             assert spec.description and spec.group_name and spec.owners, spec.key
-    assert dg.Definitions(assets=RETAIL_ASSETS)  # the graph itself is consistent
+    graph = dg.Definitions(assets=[*RETAIL_ASSETS, *BANKING_ASSETS]).resolve_asset_graph()  # the graph itself is consistent
+    assert len(list(graph.get_all_asset_keys())) == 51

@@ -43,11 +43,14 @@ def silver_check_specs(asset: str) -> list[dg.AssetCheckSpec]:
     ]
 
 
-def gold_check_specs(asset: str, extra: dict[str, str] | None = None) -> list[dg.AssetCheckSpec]:
-    """`extra` maps further check names of the dataset to their descriptions; all gold checks block."""
+def gold_check_specs(asset: str, extra: dict[str, str] | None = None, reporting: dict[str, str] | None = None) -> list[dg.AssetCheckSpec]:
+    """`extra` maps further check names of the dataset to their descriptions; they block like
+    schema and reconciliation. `reporting` checks fail loudly but do not block: they judge the
+    data the asset reports on (a ledger break), not the asset's own arithmetic."""
     key = dg.AssetKey(asset)
     described = {SCHEMA: _DESCRIPTIONS[SCHEMA], RECONCILES: _DESCRIPTIONS[RECONCILES]} | (extra or {})
-    return [dg.AssetCheckSpec(name, asset=key, blocking=True, description=text) for name, text in described.items()]
+    blocking = [dg.AssetCheckSpec(name, asset=key, blocking=True, description=text) for name, text in described.items()]
+    return blocking + [dg.AssetCheckSpec(name, asset=key, blocking=False, description=text) for name, text in (reporting or {}).items()]
 
 
 def contract_check_spec(asset: str) -> dg.AssetCheckSpec:
@@ -100,9 +103,9 @@ def screening_checks(screened: Screened) -> list[dg.AssetCheckResult]:
     ]
 
 
-def reconciliation_check(gold_total, silver_total, label: str = "revenue") -> dg.AssetCheckResult:
+def reconciliation_check(gold_total, silver_total, label: str = "revenue", check_name: str = RECONCILES) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
-        check_name=RECONCILES,
+        check_name=check_name,
         passed=gold_total == silver_total,
         metadata={f"gold_{label}": str(gold_total), f"silver_{label}": str(silver_total)},
     )

@@ -33,3 +33,9 @@ def iso_date(column: str) -> pl.Expr:
 def boolean(column: str) -> pl.Expr:
     text = pl.col(column).str.to_lowercase()
     return pl.when(text.is_in(["true", "1"])).then(True).when(text.is_in(["false", "0"])).then(False).alias(column)
+
+
+def number(column: str) -> pl.Expr:
+    """A finite decimal number (NaN, inf and text are null), as a float: for ratios and indices, not money."""
+    text = pl.col(column)
+    return pl.when(text.str.contains(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")).then(text.cast(pl.Float64, strict=False)).alias(column)

@@ -9,6 +9,7 @@ from resources.lake import LakeStorage
 
 FIRST_DAY = "2024-01-01"
 DAILY = dg.DailyPartitionsDefinition(start_date=FIRST_DAY)
+MONTHLY = dg.MonthlyPartitionsDefinition(start_date=FIRST_DAY)  # keys are the month's first day, YYYY-MM-01
 
 
 def latest_snapshot_key(lake: LakeStorage, dataset: Dataset, partition: str) -> str | None:

@@ -42,6 +42,29 @@ def missing_required(columns: tuple[str, ...]) -> Rule:
     return Rule("missing_required_field", "A required column is empty.", missing(*columns))
 
 
+# Rule builders for the common shapes. Each names the rule after the column it guards.
+
+
+def unparseable(column: str, what: str) -> Rule:
+    """`invalid_<column>`: delivered, but not a valid value of its type."""
+    return Rule(f"invalid_{column}", f"{column} is not {what}.", invalid_value(column))
+
+
+def not_matching(column: str, pattern: str, what: str) -> Rule:
+    """`invalid_<column>`: delivered text that does not have the required shape."""
+    return Rule(f"invalid_{column}", f"{column} is not {what}.", ~missing(column) & ~raw(column).str.contains(pattern))
+
+
+def not_one_of(column: str, allowed: tuple[str, ...]) -> Rule:
+    """`invalid_<column>`: delivered text outside the column's set of values (case-sensitive)."""
+    return Rule(f"invalid_{column}", f"{column} is not one of {', '.join(allowed)}.", ~missing(column) & ~raw(column).is_in(allowed))
+
+
+def out_of_range(column: str, violated: pl.Expr, what: str) -> Rule:
+    """`<column>_out_of_range`: a valid value outside its allowed range."""
+    return Rule(f"{column}_out_of_range", f"{column} is {what}.", violated)
+
+
 @dataclass
 class Screened:
     valid: pl.DataFrame  # typed rows that passed every rule, in (source key, line) order

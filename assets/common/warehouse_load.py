@@ -23,7 +23,7 @@ def warehouse_key(dataset: Dataset) -> dg.AssetKey:
     return dg.AssetKey(["warehouse", dataset.domain, dataset.warehouse_table])
 
 
-def build_warehouse_load(domain: str, datasets: list[Dataset], partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+def build_warehouse_load(domain: str, datasets: list[Dataset], partitions_def: dg.PartitionsDefinition, name: str = "") -> dg.AssetsDefinition:
     by_key = {warehouse_key(d): d for d in datasets}
     specs = [
         dg.AssetSpec(
@@ -39,7 +39,7 @@ def build_warehouse_load(domain: str, datasets: list[Dataset], partitions_def: d
         for key, d in by_key.items()
     ]
 
-    @dg.multi_asset(name=f"{domain}_warehouse_load", specs=specs, partitions_def=partitions_def, can_subset=True, pool=WAREHOUSE_POOL)
+    @dg.multi_asset(name=name or f"{domain}_warehouse_load", specs=specs, partitions_def=partitions_def, can_subset=True, pool=WAREHOUSE_POOL)
     def _load(context: dg.AssetExecutionContext, lake: LakeStorage, warehouse: Warehouse):
         partition = context.partition_key
         selected = [d for key, d in by_key.items() if key in context.selected_asset_keys]

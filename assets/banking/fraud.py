@@ -1,0 +1,84 @@
+"""Fraud alerts (DOMAIN.md §3.3, seed 004): rules over one day of transactions, scored 0-100.
+
+Windowed rules run over the whole day per account, never per file. A transaction is in the
+10-minute window ending at t when its timestamp is in (t - 10 min, t]: two transactions
+exactly 10 minutes apart are not in one window.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+HIGH_VALUE = "high_value"
+HIGH_FREQUENCY = "high_frequency"
+HIGH_SPEND = "high_spend"
+NIGHT_NEW_MERCHANT = "night"
+
+HIGH_VALUE_AMOUNT = 1_000
+BURST_WINDOW = "10m"
+BURST_COUNT = 20  # more than this many transactions in a window
+BURST_SPEND = 10_000  # more than this much spent (debits) in a window
+NIGHT_HOURS = (0, 5)  # 00:00-05:59 UTC
+
+# A rule's weight is its contribution to the score; several rules add up, capped at 100.
+WEIGHTS = {HIGH_VALUE: 40, NIGHT_NEW_MERCHANT: 40, HIGH_FREQUENCY: 60, HIGH_SPEND: 80}
+SEVERITIES = ((80, "HIGH"), (60, "MEDIUM"), (40, "LOW"))
+
+
+def severity(score: pl.Expr) -> pl.Expr:
+    expr = pl.lit(None, pl.String)
+    for floor, name in reversed(SEVERITIES):
+        expr = pl.when(score >= floor).then(pl.lit(name)).otherwise(expr)
+    return expr
+
+
+def _in_a_bad_window(bad_window_end: pl.Expr) -> pl.Expr:
+    """True for every transaction inside some window whose end trips the rule: the next
+    window end at or after t that trips it lies within 10 minutes of t. Needs rows sorted by
+    (account, timestamp); tied timestamps share a window, so they share the flag."""
+    next_bad_end = pl.when(bad_window_end).then(pl.col("timestamp")).backward_fill().over("account_id")
+    return (next_bad_end - pl.col("timestamp") < pl.duration(minutes=10)).fill_null(False)
+
+
+def fraud_alerts(day: date, transactions: pl.DataFrame, merchants_seen_before: pl.DataFrame) -> pl.DataFrame:
+    """`merchants_seen_before`: (account_id, merchant_id) pairs from earlier days; a night card
+    purchase at a merchant neither there nor earlier the same day is at a new merchant."""
+    ts = pl.col("timestamp")
+    ordered = transactions.sort("account_id", "timestamp", "transaction_id")
+    known = merchants_seen_before.select("account_id", "merchant_id").unique().with_columns(_known=pl.lit(True))
+    spent = pl.when(pl.col("amount") < 0).then(-pl.col("amount")).otherwise(0).cast(pl.Float64)
+    flagged = (
+        ordered.join(known, on=["account_id", "merchant_id"], how="left", maintain_order="left")
+        .with_columns(_one=pl.lit(1, pl.Int64), _spend=spent)
+        .with_columns(
+            _count=pl.col("_one").rolling_sum_by("timestamp", window_size=BURST_WINDOW, closed="right").over("account_id"),
+            _spent=pl.col("_spend").rolling_sum_by("timestamp", window_size=BURST_WINDOW, closed="right").over("account_id"),
+            _first_visit=pl.col("merchant_id").is_not_null() & pl.struct("account_id", "merchant_id").is_first_distinct(),
+        )
+        .with_columns(
+            pl.struct(
+                (pl.col("amount").abs() > HIGH_VALUE_AMOUNT).alias(HIGH_VALUE),
+                _in_a_bad_window(pl.col("_count") > BURST_COUNT).alias(HIGH_FREQUENCY),
+                _in_a_bad_window(pl.col("_spent") > BURST_SPEND).alias(HIGH_SPEND),
+                (ts.dt.hour().is_between(*NIGHT_HOURS) & pl.col("_first_visit") & pl.col("_known").is_null()).alias(NIGHT_NEW_MERCHANT),
+            ).alias("_hits")
+        )
+    )
+    rules = pl.concat_list(pl.when(pl.col("_hits").struct.field(r)).then(pl.lit(r)) for r in WEIGHTS).list.drop_nulls()
+    score = pl.min_horizontal(pl.sum_horizontal(pl.when(pl.col("_hits").struct.field(r)).then(w).otherwise(0) for r, w in WEIGHTS.items()), 100)
+    return (
+        flagged.with_columns(rules=rules, score=score.cast(pl.Int64))
+        .filter(pl.col("rules").list.len() > 0)
+        .select(
+            pl.lit(day).alias("date"), "transaction_id", "account_id", "timestamp", "amount", "type", "channel", "merchant_id",
+            "rules", "score", severity(pl.col("score")).alias("severity"),
+        )
+        .sort("account_id", "timestamp", "transaction_id")
+    )
+
+
+def merchant_pairs(transactions: pl.DataFrame) -> pl.DataFrame:
+    """The (account, merchant) pairs a day's transactions visited, for later days' night rule."""
+    return transactions.filter(pl.col("merchant_id").is_not_null()).select("account_id", "merchant_id").unique().sort("account_id", "merchant_id")

@@ -1,0 +1,216 @@
+"""Banking gold (DOMAIN.md §3.3): the ledger, fraud alerts, reporting summary and credit risk."""
+
+import os
+from datetime import date, timedelta
+
+import dagster as dg
+import polars as pl
+
+from assets.banking import fraud, ledger, risk, schemas
+from assets.banking.silver import (
+    banking_silver_accounts,
+    banking_silver_bureau_scores,
+    banking_silver_economic_indicators,
+    banking_silver_loans,
+    banking_silver_transactions,
+)
+from assets.common.checks import gold_check_specs, reconciliation_check
+from assets.common.datasets import Dataset, dataset_asset
+from assets.common.partitions import DAILY, MONTHLY, latest_snapshot_key
+from assets.common.publish import publish_gold
+from resources.lake import LakeStorage
+
+LEDGER_RECONCILES = "ledger_reconciles"
+SEVERITY_MATCHES_SCORE = "severity_matches_score"
+EXPECTED_LOSS_ADDS_UP = "expected_loss_adds_up"
+RWA_ADDS_UP = "rwa_adds_up"
+FRAUD_MERCHANT_LOOKBACK_DAYS = 30  # a night purchase is at a "new" merchant if the account has not used it for this long
+SAMPLE = 50
+
+
+def _gold(dataset: Dataset, description: str, deps, extra=None, reporting=None, partitions_def=DAILY):
+    return dataset_asset(dataset, description, deps, gold_check_specs(dataset.asset_name, extra, reporting), partitions_def)
+
+
+def _transactions(lake: LakeStorage, partition: str, columns: list[str] | None = None) -> pl.DataFrame:
+    return lake.read_parquet(schemas.SILVER_TRANSACTIONS.lake_key(partition), columns=columns)
+
+
+def _snapshot(lake: LakeStorage, dataset: Dataset, partition: str) -> pl.DataFrame | None:
+    key = latest_snapshot_key(lake, dataset, partition)
+    return lake.read_parquet(key) if key else None
+
+
+def _net_check(credits, debits, silver: pl.DataFrame) -> dg.AssetCheckResult:
+    return reconciliation_check(credits - debits, silver.get_column("amount").sum(), "net_amount")
+
+
+@_gold(
+    schemas.GOLD_ACCOUNT_DAILY,
+    "The daily ledger: opening balance (yesterday's snapshot), credits, debits, transaction count and closing balance "
+    "(today's snapshot) per account, with the reconciliation status. Grain: date x account.",
+    [
+        banking_silver_transactions,
+        dg.AssetDep(banking_silver_accounts, partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1)),
+    ],
+    reporting={
+        LEDGER_RECONCILES: "opening + Σ amount = closing, to the cent, for every account. Fails when any account breaks; the "
+        "breaks are listed in the metadata (and in the table with status = 'break'). Ask core banking about each break."
+    },
+)
+def banking_gold_account_daily(context: dg.AssetExecutionContext, lake: LakeStorage):
+    partition = context.partition_key
+    day = date.fromisoformat(partition)
+    current = lake.read_parquet(schemas.SILVER_ACCOUNTS.lake_key(partition))
+    previous = _snapshot(lake, schemas.SILVER_ACCOUNTS, (day - timedelta(days=1)).isoformat())
+    if previous is None:
+        previous = current.clear()  # the first day on record: every account opens
+    transactions = _transactions(lake, partition, ["account_id", "amount"])
+    gold = ledger.account_daily(day, previous, current, transactions)
+    breaks = gold.filter(pl.col("status") == ledger.BREAK)
+    counts = dict(gold.get_column("status").value_counts().iter_rows())
+    ledger_check = dg.AssetCheckResult(
+        check_name=LEDGER_RECONCILES,
+        passed=breaks.is_empty(),
+        metadata={
+            "breaks": breaks.height,
+            "accounts_by_status": dg.MetadataValue.json(counts),
+            "breaks_sample": dg.MetadataValue.json(
+                [{k: str(v) for k, v in r.items()} for r in breaks.select("account_id", "expected_closing", "closing_balance", "difference").head(SAMPLE).iter_rows(named=True)]
+            ),
+        },
+    )
+    net = _net_check(gold.get_column("credits").sum(), gold.get_column("debits").sum(), transactions)
+    return publish_gold(context, lake, schemas.GOLD_ACCOUNT_DAILY, schemas.AccountDaily, gold, [net, ledger_check], {"ledger_breaks": breaks.height, "accounts": gold.height})
+
+
+@_gold(
+    schemas.GOLD_FRAUD_ALERTS,
+    "Transactions flagged by the fraud rules (high_value, high_frequency, high_spend, night at a new merchant) with a 0-100 "
+    "score and a severity. Windowed rules cover the whole day per account. Grain: transaction.",
+    [
+        dg.AssetDep(
+            banking_silver_transactions,
+            partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-FRAUD_MERCHANT_LOOKBACK_DAYS, allow_nonexistent_upstream_partitions=True),
+        )
+    ],
+    extra={SEVERITY_MATCHES_SCORE: "Each score is the capped sum of its rules' weights, and its severity is the band of that score "
+           "(HIGH >= 80, MEDIUM >= 60, LOW >= 40)."},
+)
+def banking_gold_fraud_alerts(context: dg.AssetExecutionContext, lake: LakeStorage):
+    partition = context.partition_key
+    day = date.fromisoformat(partition)
+    columns = ["transaction_id", "account_id", "timestamp", "amount", "type", "channel", "merchant_id"]
+    transactions = _transactions(lake, partition, columns)
+    earlier = [(day - timedelta(days=n)).isoformat() for n in range(1, FRAUD_MERCHANT_LOOKBACK_DAYS + 1)]
+    seen = [
+        fraud.merchant_pairs(_transactions(lake, d, ["account_id", "merchant_id"]))
+        for d in earlier
+        if lake.exists(schemas.SILVER_TRANSACTIONS.lake_key(d))
+    ]
+    history = pl.concat(seen) if seen else pl.DataFrame(schema={"account_id": pl.String, "merchant_id": pl.String})
+    gold = fraud.fraud_alerts(day, transactions, history)
+    expected_score = pl.min_horizontal(
+        pl.col("rules").list.eval(pl.element().replace_strict(fraud.WEIGHTS, return_dtype=pl.Int64)).list.sum(), 100
+    )
+    wrong = gold.filter((pl.col("score") != expected_score) | (pl.col("severity") != fraud.severity(pl.col("score"))))
+    consistency = dg.AssetCheckResult(check_name=SEVERITY_MATCHES_SCORE, passed=wrong.is_empty(), metadata={"inconsistent": wrong.height})
+    flagged = reconciliation_check(gold.height, gold.get_column("transaction_id").is_in(transactions.get_column("transaction_id").implode()).sum(), "alerts")
+    by_severity = dict(gold.get_column("severity").value_counts().iter_rows())
+    return publish_gold(
+        context, lake, schemas.GOLD_FRAUD_ALERTS, schemas.FraudAlert, gold, [flagged, consistency],
+        {"alerts": gold.height, "alerts_by_severity": dg.MetadataValue.json(by_severity), "history_days": len(seen)},
+    )
+
+
+@_gold(
+    schemas.GOLD_DAILY_SUMMARY,
+    "Transaction count, credits, debits, volume and average per account type and channel; no identifiers, safe for wide "
+    "reporting. Grain: date x account type x channel.",
+    [banking_silver_transactions, banking_silver_accounts],
+)
+def banking_gold_daily_summary(context: dg.AssetExecutionContext, lake: LakeStorage):
+    partition = context.partition_key
+    transactions = _transactions(lake, partition, ["account_id", "amount", "channel"])
+    accounts = lake.read_parquet(schemas.SILVER_ACCOUNTS.lake_key(partition), columns=["account_id", "account_type"])
+    gold = ledger.daily_summary(date.fromisoformat(partition), transactions, accounts)
+    net = _net_check(gold.get_column("credits").sum(), gold.get_column("debits").sum(), transactions)
+    return publish_gold(context, lake, schemas.GOLD_DAILY_SUMMARY, schemas.DailySummary, gold, [net], {"transactions": int(gold.get_column("transactions").sum())})
+
+
+@_gold(
+    schemas.GOLD_LOAN_RISK,
+    "Per loan: PD (credit-score band, days past due, unemployment), LGD (collateral), EAD (outstanding balance), expected "
+    "loss = PD x LGD x EAD, IFRS 9 stage and Basel III risk weight and RWA. Grain: date x loan.",
+    [banking_silver_loans, banking_silver_bureau_scores, banking_silver_economic_indicators],
+    extra={EXPECTED_LOSS_ADDS_UP: "Every expected loss equals PD x LGD x EAD to the cent, and every RWA equals EAD x risk weight."},
+)
+def banking_gold_loan_risk(context: dg.AssetExecutionContext, lake: LakeStorage):
+    partition = context.partition_key
+    day = date.fromisoformat(partition)
+    loans = lake.read_parquet(schemas.SILVER_LOANS.lake_key(partition))
+    scores = _snapshot(lake, schemas.SILVER_BUREAU_SCORES, day.replace(day=1).isoformat())
+    indicators = _snapshot(lake, schemas.SILVER_ECONOMIC_INDICATORS, partition)
+    unemployment = None
+    if indicators is not None:
+        latest = indicators.filter(pl.col("series_id") == "UNRATE").sort("date").tail(1)
+        unemployment = latest.get_column("value").first() if latest.height else None
+    if scores is None:
+        context.log.warning(f"no bureau scores on or before {partition}: every loan is scored as 'unscored'")
+        scores = pl.DataFrame(schema={"customer_id": pl.String, "score": pl.Int64})
+    gold = risk.loan_risk(day, loans, scores, unemployment)
+    recomputed = gold.select(
+        (pl.col("expected_loss") != risk.cents(pl.col("pd") * pl.col("lgd") * pl.col("ead").cast(pl.Float64)))
+        | (pl.col("rwa") != risk.cents(pl.col("ead").cast(pl.Float64) * pl.col("risk_weight")))
+    ).to_series().sum()
+    adds_up = dg.AssetCheckResult(check_name=EXPECTED_LOSS_ADDS_UP, passed=recomputed == 0, metadata={"loans_off": int(recomputed)})
+    ead = reconciliation_check(gold.get_column("ead").sum(), loans.get_column("outstanding_balance").sum(), "exposure")
+    return publish_gold(
+        context, lake, schemas.GOLD_LOAN_RISK, schemas.LoanRisk, gold, [ead, adds_up],
+        {"expected_loss": str(gold.get_column("expected_loss").sum()), "exposure": str(gold.get_column("ead").sum()),
+         "unemployment_rate": unemployment if unemployment is not None else "unknown",
+         "loans_by_stage": dg.MetadataValue.json({str(k): v for k, v in gold.get_column("stage").value_counts().iter_rows()})},
+    )
+
+
+def regulatory_capital() -> risk.Capital:
+    """Capital is configured by the finance team, per environment (README: configuration)."""
+    return risk.Capital(
+        cet1=float(os.environ.get("PLATFORM_CET1_CAPITAL", "12000000")),
+        additional_tier1=float(os.environ.get("PLATFORM_AT1_CAPITAL", "1500000")),
+        tier2=float(os.environ.get("PLATFORM_TIER2_CAPITAL", "2000000")),
+    )
+
+
+@_gold(
+    schemas.GOLD_CAPITAL_ADEQUACY,
+    "Basel III standardized approach for the month (the loan book on its last reported day): RWA by bucket, CET1, Tier 1 "
+    "and total capital ratios, and flags against the 4.5% / 6% / 8% minimums and the 2.5% conservation buffer. Grain: month.",
+    [banking_gold_loan_risk],
+    extra={RWA_ADDS_UP: "RWA total equals the sum of its buckets, and each ratio equals its capital over that RWA."},
+    partitions_def=MONTHLY,
+)
+def banking_gold_capital_adequacy(context: dg.AssetExecutionContext, lake: LakeStorage):
+    month = date.fromisoformat(context.partition_key)
+    next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    key = latest_snapshot_key(lake, schemas.GOLD_LOAN_RISK, (next_month - timedelta(days=1)).isoformat())
+    if key is None or not key.split("dt=")[1].startswith(month.isoformat()[:7]):
+        raise dg.Failure(f"No loan_risk partition in {month:%Y-%m}: materialize banking_gold_loan_risk for the month's days first.")
+    book = lake.read_parquet(key)
+    capital = regulatory_capital()
+    gold = risk.capital_adequacy(month, book, capital)
+    row = gold.row(0, named=True)
+    parts = sum(row[f"rwa_{b}"] for b in (*risk.RISK_WEIGHTS, "past_due"))
+    ratios_ok = row["rwa_total"] == 0 or abs(row["cet1_ratio"] - capital.cet1 / float(row["rwa_total"])) < 1e-6
+    adds_up = dg.AssetCheckResult(
+        check_name=RWA_ADDS_UP, passed=parts == row["rwa_total"] and ratios_ok, metadata={"rwa_total": str(row["rwa_total"]), "sum_of_buckets": str(parts)}
+    )
+    tie_out = reconciliation_check(row["rwa_total"], book.get_column("rwa").sum(), "rwa")
+    flags = [k for k in ("cet1_below_minimum", "tier1_below_minimum", "total_below_minimum", "conservation_buffer_breached") if row[k]]
+    return publish_gold(
+        context, lake, schemas.GOLD_CAPITAL_ADEQUACY, schemas.CapitalAdequacy, gold, [tie_out, adds_up],
+        {"loan_book_day": key.split("dt=")[1].split("/")[0], "cet1_ratio": row["cet1_ratio"], "flags": dg.MetadataValue.json(flags)},
+    )
+
+
+BANKING_GOLD = [banking_gold_account_daily, banking_gold_fraud_alerts, banking_gold_daily_summary, banking_gold_loan_risk, banking_gold_capital_adequacy]

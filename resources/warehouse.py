@@ -63,6 +63,8 @@ _SQL_TYPES = {
     pl.String: "VARCHAR",
     pl.Int64: "BIGINT",
     pl.Int32: "INTEGER",
+    pl.Int16: "SMALLINT",
+    pl.Int8: "SMALLINT",
     pl.Float64: "DOUBLE",
     pl.Boolean: "BOOLEAN",
     pl.Date: "DATE",

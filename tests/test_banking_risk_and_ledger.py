@@ -86,3 +86,10 @@ def test_ledger_reconciles_and_reports_breaks_openings_and_closures():
     assert rows["B"]["status"] == ledger.RECONCILED and rows["N"]["status"] == ledger.OPENED and rows["C"]["status"] == ledger.CLOSED
     broken = ledger.account_daily(DAY, previous, current.with_columns(pl.when(pl.col("account_id") == "B").then(pl.col("balance") + Decimal("0.01")).otherwise(pl.col("balance")).alias("balance")), flows)
     assert broken.filter(pl.col("status") == ledger.BREAK).select("account_id", "difference").rows() == [("B", Decimal("0.01"))]
+
+
+def test_the_first_day_on_record_reconciles_nothing_and_breaks_nothing():
+    current = snapshot(("A", "checking", Decimal("70.00")))
+    flows = pl.DataFrame({"account_id": ["A"], "amount": ["-30.00"]}).with_columns(pl.col("amount").cast(pl.Decimal(12, 2)))
+    out = ledger.account_daily(DAY, None, current, flows)
+    assert out.get_column("status").to_list() == [ledger.NO_PREVIOUS_SNAPSHOT]

@@ -63,8 +63,6 @@ def banking_gold_account_daily(context: dg.AssetExecutionContext, lake: LakeStor
     day = date.fromisoformat(partition)
     current = lake.read_parquet(schemas.SILVER_ACCOUNTS.lake_key(partition))
     previous = _snapshot(lake, schemas.SILVER_ACCOUNTS, (day - timedelta(days=1)).isoformat())
-    if previous is None:
-        previous = current.clear()  # the first day on record: every account opens
     transactions = _transactions(lake, partition, ["account_id", "amount"])
     gold = ledger.account_daily(day, previous, current, transactions)
     breaks = gold.filter(pl.col("status") == ledger.BREAK)

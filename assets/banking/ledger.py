@@ -8,13 +8,18 @@ import polars as pl
 
 TOTAL = pl.Decimal(38, 2)
 RECONCILED, BREAK, OPENED, CLOSED, NO_SNAPSHOT_ROW = "reconciled", "break", "opened", "closed", "no_snapshot_row"
+NO_PREVIOUS_SNAPSHOT = "no_previous_snapshot"  # the first day on record: there is nothing to open from
+STATUSES = (RECONCILED, BREAK, OPENED, CLOSED, NO_SNAPSHOT_ROW, NO_PREVIOUS_SNAPSHOT)
 
 
-def account_daily(day: date, previous: pl.DataFrame, current: pl.DataFrame, transactions: pl.DataFrame) -> pl.DataFrame:
+def account_daily(day: date, previous: pl.DataFrame | None, current: pl.DataFrame, transactions: pl.DataFrame) -> pl.DataFrame:
     """Opening balance (yesterday's snapshot), credits, debits, count, and closing balance (today's
     snapshot) per account. `status` says whether opening + Σ amount = closing to the cent:
     an account only in today's snapshot was opened today, one only in yesterday's was closed,
-    and one with transactions but no valid row today (quarantined) cannot be reconciled."""
+    and one with transactions but no valid row today (quarantined) cannot be reconciled.
+    `previous` is None on the first day on record, when no account can be reconciled."""
+    first_day = previous is None
+    previous = current.clear() if first_day else previous
     flows = transactions.group_by("account_id").agg(
         pl.col("amount").filter(pl.col("amount") > 0).sum().cast(TOTAL).alias("credits"),
         (-pl.col("amount").filter(pl.col("amount") < 0).sum()).cast(TOTAL).alias("debits"),
@@ -32,7 +37,8 @@ def account_daily(day: date, previous: pl.DataFrame, current: pl.DataFrame, tran
         .with_columns(expected_closing=(pl.col("opening_balance").fill_null(pl.lit(0).cast(TOTAL)) + pl.col("credits") - pl.col("debits")).cast(TOTAL))
     )
     status = (
-        pl.when(pl.col("closing_balance").is_null() & pl.col("opening_balance").is_not_null() & (pl.col("transactions") == 0)).then(pl.lit(CLOSED))
+        pl.when(pl.lit(first_day)).then(pl.lit(NO_PREVIOUS_SNAPSHOT))
+        .when(pl.col("closing_balance").is_null() & pl.col("opening_balance").is_not_null() & (pl.col("transactions") == 0)).then(pl.lit(CLOSED))
         .when(pl.col("closing_balance").is_null()).then(pl.lit(NO_SNAPSHOT_ROW))
         .when(pl.col("expected_closing") != pl.col("closing_balance")).then(pl.lit(BREAK))
         .when(pl.col("opening_balance").is_null()).then(pl.lit(OPENED))

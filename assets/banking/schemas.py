@@ -142,7 +142,7 @@ class AccountDaily(_Strict):
     expected_closing: TOTAL
     closing_balance: TOTAL = pa.Field(nullable=True)
     difference: TOTAL = pa.Field(nullable=True)
-    status: str = pa.Field(isin=["reconciled", "break", "opened", "closed", "no_snapshot_row"])
+    status: str = pa.Field(isin=["reconciled", "break", "opened", "closed", "no_snapshot_row", "no_previous_snapshot"])
 
 
 class FraudAlert(_Strict):

@@ -1,10 +1,10 @@
-"""The embedded default's source systems: a job that delivers a simulated day of files into
-landing/, and a schedule that runs it every minute until the lake is caught up to yesterday.
+"""The embedded default's source systems: a job that delivers a simulated day of retail and
+banking files into landing/, and a schedule that runs it every minute until the lake holds
+yesterday.
 
 It exists only in the local environment, so the UI shows files arriving and the landing
 sensors reacting without any AWS or any click.
 """
-
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -12,19 +12,32 @@ import dagster as dg
 from pydantic import Field
 
 from resources.lake import LakeStorage
+from simulator.banking import BankingDefects
 from simulator.defects import DefectConfig
 
-DEMO_DEFECTS = DefectConfig.demo()  # enough row defects a day to show every rejection rule, far below the 5% budget
+RETAIL_DEMO = DefectConfig.demo()  # enough row defects a day to show every rejection rule, far below the 5% budget
+BANKING_DEMO = BankingDefects.demo()
 DEMO_DAYS = 7  # an empty lake is filled from a week ago
 DELIVERED_MARKER = "landing/retail/pos/"
 
 
-class DeliveryConfig(dg.Config):
+class DayToDeliver(dg.Config):
     day: str = Field("", description="YYYY-MM-DD; empty delivers the day after the newest one in landing.")
+
+
+class RetailDelivery(dg.Config):
     scale: str = Field("local", description="local | test | prod (500 stores, 600,000 lines/day).")
     seed: int = 42
-    defect_rate: float = Field(DEMO_DEFECTS.row_defect_rate, description="Share of POS lines given a defect, cycling through every rejection rule.")
+    defect_rate: float = Field(RETAIL_DEMO.row_defect_rate, description="Share of POS lines given a defect, cycling through every rejection rule.")
     bad_files: list[str] = Field([], description="File-level defects, e.g. schema_drift_extra_column, corrupt_gzip, empty_file.")
+
+
+class BankingDelivery(dg.Config):
+    scale: str = Field("local", description="test | local | bench (5,000,000 transactions a day).")
+    seed: int = 42
+    defect_rate: float = Field(BANKING_DEMO.row_defect_rate, description="Share of transactions given a defect, cycling through every rule.")
+    ledger_breaks: int = Field(BANKING_DEMO.ledger_breaks, description="Accounts whose snapshot balance is deliberately off.")
+    bad_files: list[str] = Field([], description="File-level defects of the transactions parts, e.g. corrupt_gzip, schema_drift_extra_column.")
 
 
 def next_day_to_deliver(lake: LakeStorage, today: date) -> date | None:
@@ -33,28 +46,45 @@ def next_day_to_deliver(lake: LakeStorage, today: date) -> date | None:
     return candidate if candidate < today else None
 
 
-@dg.op(description="Generates one day of the retail source systems' files and writes them into landing/.")
-def deliver_retail_day(context: dg.OpExecutionContext, config: DeliveryConfig, lake: LakeStorage) -> None:
+@dg.op(description="Picks the day to deliver: the configured one, or the day after the newest in landing.")
+def choose_day(config: DayToDeliver, lake: LakeStorage) -> str:
+    day = date.fromisoformat(config.day) if config.day else next_day_to_deliver(lake, datetime.now(UTC).date())
+    return day.isoformat() if day else ""
+
+
+@dg.op(description="Generates the bank's files for the day (accounts, transactions in parts, KYC, loans, …) into landing/.")
+def deliver_banking_day(context: dg.OpExecutionContext, config: BankingDelivery, lake: LakeStorage, day: str) -> str:
+    from simulator import deliver
+    from simulator.banking import BANKING_SCALES, generate_banking_day
+
+    if day:
+        defects = BankingDefects(row_defect_rate=config.defect_rate, ledger_breaks=config.ledger_breaks, bad_files=tuple(config.bad_files))
+        keys = deliver(lake, generate_banking_day(date.fromisoformat(day), BANKING_SCALES[config.scale], seed=config.seed, defects=defects))
+        context.log.info(f"delivered {len(keys)} banking files for {day}")
+    return day
+
+
+@dg.op(description="Generates the retail chain's files for the day (stores, catalog, customers, a POS file per store) into landing/.")
+def deliver_retail_day(context: dg.OpExecutionContext, config: RetailDelivery, lake: LakeStorage, day: str) -> None:
     from simulator import deliver
     from simulator.retail import SCALES, generate_retail_day
 
-    day = date.fromisoformat(config.day) if config.day else next_day_to_deliver(lake, datetime.now(UTC).date())
-    if day is None:
+    if not day:
         context.log.info("landing is up to date with yesterday; nothing to deliver")
         return
     defects = DefectConfig(row_defect_rate=config.defect_rate, bad_files=tuple(config.bad_files))
-    files = generate_retail_day(day, SCALES[config.scale], seed=config.seed, defects=defects)
-    keys = deliver(lake, files)
-    context.log.info(f"delivered {len(keys)} files for {day}: {', '.join(keys[:5])}{' ...' if len(keys) > 5 else ''}")
+    keys = deliver(lake, generate_retail_day(date.fromisoformat(day), SCALES[config.scale], seed=config.seed, defects=defects))
+    context.log.info(f"delivered {len(keys)} retail files for {day}")
 
 
 @dg.job(
-    description="Simulated source systems (local only): delivers a day of retail files into landing/ so the landing "
-    "sensor picks them up. Launch it from the Launchpad with a `day`, `defect_rate` or `bad_files` to try bad input.",
+    description="Simulated source systems (local only): delivers a day of retail and banking files into landing/ so the "
+    "landing sensors pick them up. Launch it from the Launchpad with a `day`, defect rates or `bad_files` to try bad input.",
     tags={"kind": "simulator"},
 )
 def simulate_source_delivery():
-    deliver_retail_day()
+    # Retail is delivered last: the retail POS folder marks a day as delivered for the schedule.
+    deliver_retail_day(deliver_banking_day(choose_day()))
 
 
 @dg.schedule(
@@ -69,6 +99,6 @@ def simulated_delivery_schedule(context: dg.ScheduleEvaluationContext, lake: Lak
         return dg.SkipReason("landing already holds every simulated day up to yesterday")
     return dg.RunRequest(
         run_key=f"deliver-{day}",
-        run_config=dg.RunConfig(ops={"deliver_retail_day": DeliveryConfig(day=day.isoformat())}),
+        run_config=dg.RunConfig(ops={"choose_day": DayToDeliver(day=day.isoformat())}),
         tags={"simulated_day": day.isoformat()},
     )

@@ -2,6 +2,8 @@
 
     python -m simulator retail --start 2024-10-01 --days 3 --scale local --seed 42 \
         --defect-rate 0.01 --bad-file gzip --bad-file header_only --lake-dir .local/lake
+    python -m simulator banking --start 2024-10-01 --days 3 --scale local --defect-rate 0.005 \
+        --ledger-breaks 2 --bad-file gzip --lake-dir .local/lake
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sys
 import time
 
 from simulator import deliver
+from simulator.banking_defects import BAD_FILES as BANKING_BAD_FILES
 from simulator.defects import BAD_FILES, DefectConfig
 from simulator.retail import SCALES, generate_retail_day_with_manifest
 
@@ -33,6 +36,19 @@ def build_parser() -> argparse.ArgumentParser:
     retail.add_argument("--bad-file", action="append", default=[], choices=BAD_FILES, metavar="CASE",
                         help=f"file-level defect, repeatable; POS cases hit stores 001, 002, ... in order. One of: {', '.join(BAD_FILES)}")
     retail.add_argument("--lake-dir", default=_default_lake_dir(), help="lake root (default $PLATFORM_LOCAL_DIR/lake, i.e. .local/lake)")
+
+    from simulator.banking import BANKING_SCALES  # numpy/polars only, like retail
+
+    banking = sub.add_parser("banking", help="retail bank: accounts, transactions, KYC, loans, payments, bureau scores, indicators")
+    banking.add_argument("--start", type=dt.date.fromisoformat, required=True, help="first day, YYYY-MM-DD (2024-01-02 or later)")
+    banking.add_argument("--days", type=int, default=1, help="number of consecutive days (default 1)")
+    banking.add_argument("--scale", choices=sorted(BANKING_SCALES), default="local", help="data volume (default local)")
+    banking.add_argument("--seed", type=int, default=42, help="random seed; same seed and date give identical files")
+    banking.add_argument("--defect-rate", type=float, default=0.0, help="extra defective transaction lines per clean line, e.g. 0.005 (default 0)")
+    banking.add_argument("--ledger-breaks", type=int, default=0, help="accounts per day whose snapshot disagrees with their transactions (default 0)")
+    banking.add_argument("--bad-file", action="append", default=[], choices=BANKING_BAD_FILES, metavar="CASE",
+                         help=f"file-level defect of the transaction parts, repeatable. One of: {', '.join(BANKING_BAD_FILES)}")
+    banking.add_argument("--lake-dir", default=_default_lake_dir(), help="lake root (default $PLATFORM_LOCAL_DIR/lake, i.e. .local/lake)")
     return parser
 
 
@@ -53,6 +69,25 @@ def run_retail(args: argparse.Namespace) -> None:
               f"{time.perf_counter() - started:.2f}s  -> {lake.uri('landing/retail')}", flush=True)
 
 
+def run_banking(args: argparse.Namespace) -> None:
+    from resources.lake import LocalLake
+    from simulator.banking import BANKING_SCALES, BankingDefects, generate_banking_day_with_manifest
+
+    lake = LocalLake(root=args.lake_dir)
+    defects = BankingDefects(row_defect_rate=args.defect_rate, ledger_breaks=args.ledger_breaks, bad_files=tuple(args.bad_file))
+    scale = BANKING_SCALES[args.scale]
+    for offset in range(args.days):
+        day = args.start + dt.timedelta(days=offset)
+        started = time.perf_counter()
+        files, manifest = generate_banking_day_with_manifest(day, scale, seed=args.seed, defects=defects)
+        keys = deliver(lake, files)
+        lines = sum(manifest["transactions_data_lines"].values())
+        injected = sum(manifest["row_defects"].values())
+        print(f"{day.isoformat()}  files={len(keys)}  accounts={manifest['accounts']}  transaction_lines={lines}  defects={injected}  "
+              f"breaks={len(manifest['ledger_breaks'])}  bad_files={len(manifest['bad_files'])}  "
+              f"{time.perf_counter() - started:.2f}s  -> {lake.uri('landing/banking')}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.days < 1:
@@ -60,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.domain == "retail":
             run_retail(args)
+        elif args.domain == "banking":
+            run_banking(args)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

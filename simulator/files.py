@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import json
 from collections.abc import Iterable, Sequence
 
@@ -17,9 +18,9 @@ import polars as pl
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def landing_key(source: str, day: dt.date, filename: str) -> str:
+def landing_key(source: str, day: dt.date, filename: str, domain: str = "retail") -> str:
     """DOMAIN.md §5: landing/<domain>/<source>/dt=YYYY-MM-DD/<file>; date.isoformat() is zero-padded."""
-    return f"landing/retail/{source}/dt={day.isoformat()}/{filename}"
+    return f"landing/{domain}/{source}/dt={day.isoformat()}/{filename}"
 
 
 def pos_filename(store_id: str, gzipped: bool = False) -> str:
@@ -32,7 +33,9 @@ def csv_bytes(df: pl.DataFrame) -> bytes:
     Columns must already be text (money formatted to 2 decimals); an empty value is
     written as null so it becomes an empty field rather than a quoted `""`.
     """
-    return df.write_csv(line_terminator="\n", quote_style="necessary").encode("utf-8")
+    buffer = io.BytesIO()  # straight to bytes: no intermediate str of a large file
+    df.write_csv(buffer, line_terminator="\n", quote_style="necessary")
+    return buffer.getvalue()
 
 
 def csv_data_lines(df: pl.DataFrame) -> list[str]:
@@ -70,6 +73,11 @@ def money(cents: int) -> str:
 def money_expr(cents: pl.Expr) -> pl.Expr:
     """Vectorised `money` for non-negative cents."""
     return pl.concat_str([(cents // 100).cast(pl.String), pl.lit("."), (cents % 100).cast(pl.String).str.zfill(2)])
+
+
+def signed_money_expr(cents: pl.Expr) -> pl.Expr:
+    """Vectorised `money` for signed cents: -150 -> '-1.50'."""
+    return pl.concat_str([pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit("")), money_expr(cents.abs())])
 
 
 def jsonl_bytes(records: Iterable[dict]) -> bytes:

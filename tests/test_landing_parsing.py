@@ -160,3 +160,24 @@ def test_jsonl_huge_line_is_malformed():
     rows = parse(b'{"id": "1", "name": "' + b"x" * (1 << 20) + b'", "price": 1}\n{"id": "2", "name": "b", "price": 1}\n', key="k.jsonl", source=JSRC)
     assert rows.filter(pl.col(RAW_LINE).is_not_null()).get_column("_source_line").to_list() == [1]
     assert rows.filter(pl.col(RAW_LINE).is_null()).get_column("id").to_list() == ["2"]
+
+
+def test_vectorised_and_python_line_walks_agree():
+    from assets.common.csv_reader import _parse_csv_lines_in_python, _parse_csv_lines_vectorised
+
+    header = ["id", "name", "price"]
+    body = (
+        b'1,a,1.00\n2,"b, quoted",2.00\n3,"two\nlines",3.00\n4,"broken,4.00\n5,e,5.00\n\n6,f\n7,g,7.00,x\n'
+        b'8,"x""y",8.00\n9,\xc3\xa9t\xc3\xa9,9.00\r\n10,"a\n\nb",10.00\n11,k,11.00'
+    )
+    vec_records, vec_bad = _parse_csv_lines_vectorised(header, body.decode())
+    py_records, py_bad, (plain, numbers) = _parse_csv_lines_in_python(header, body)
+    py_rows = sorted(zip(py_records["_source_line"], *(py_records[c] for c in header)))
+    py_rows += [(n, *line.decode().split(",")) for line, n in zip(plain, numbers)]
+    vec_rows = list(zip(vec_records["_source_line"].to_list(), *(vec_records[c].to_list() for c in header)))
+    def trimmed(rows):  # bronze trims every value, a CRLF's '\r' included
+        return sorted(tuple(v.strip() if isinstance(v, str) else v for v in row) for row in rows)
+
+    assert trimmed(vec_rows) == trimmed(py_rows)
+    assert vec_bad == py_bad
+    assert [n for n, _ in vec_bad] == [6, 9, 10]

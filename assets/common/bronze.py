@@ -25,7 +25,7 @@ def read_landing_partition(lake: LakeStorage, source: Source, partition: str, lo
     if log:
         log.info(f"reading {len(objects)} landing files under {source.landing_dir(partition)}")
     # Lineage time is the delivery time, not the run's clock, so re-runs write identical bytes.
-    rows, empty = parse_partition(source, [(o.key, lake.read(o.key), o.last_modified) for o in objects])
+    rows, empty = parse_partition(source, ((o.key, lake.read(o.key), o.last_modified) for o in objects))
     return rows, [o.key for o in objects], empty
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from datetime import datetime
 
+import numpy as np
 import polars as pl
 
 from assets.common.landing import MAX_RECORD_BYTES, BadFileError, Source, check_contract, records_frame, with_lineage
@@ -38,9 +39,6 @@ def read_csv_file(source: Source, key: str, data: bytes, ingested_at: datetime, 
         return nothing, [], 0
     if _is_plain(header, body):
         return nothing, [], plain.setdefault(tuple(header), PlainLines(header)).add_file(key, ingested_at, body)
-    quoted = _parse_quoted_file(header, body) if b'"' in body else None
-    if quoted is not None:
-        return quoted, [], 0
     records, raw_lines, plain_lines = _parse_csv_lines(header, body)
     handed_over = plain.setdefault(tuple(header), PlainLines(header)).add_lines(key, ingested_at, *plain_lines) if plain_lines[0] else 0
     return nothing | records, raw_lines, handed_over
@@ -83,6 +81,17 @@ class PlainLines:
         expanded = per_chunk.select(pl.col("_source_key", "_ingested_at").repeat_by("_n").explode())
         return expanded.with_columns(pl.concat(self.line_numbers).alias("_source_line"))
 
+    def frames_by_key(self) -> list[tuple[str, pl.DataFrame]]:
+        """The parsed lines cut back into one slice per chunk (zero-copy), keyed by file."""
+        frame = self.frame()
+        if "_source_key" not in frame.columns or frame.height != sum(len(n) for n in self.line_numbers):
+            return [(key, frame.filter(pl.col("_source_key") == key).sort("_source_line")) for key in dict.fromkeys(self.keys)] if frame.height else []
+        pieces, offset = [], 0
+        for key, numbers in zip(self.keys, self.line_numbers, strict=True):
+            pieces.append((key, frame.slice(offset, len(numbers))))
+            offset += len(numbers)
+        return pieces
+
     def frame(self) -> pl.DataFrame:
         if not self.chunks:
             return pl.DataFrame(schema={c: pl.String for c in self.header})
@@ -112,23 +121,6 @@ class PlainLines:
         return pl.concat([*frames, retry.frame()], how="diagonal")
 
 
-def _parse_quoted_file(header: list[str], body: bytes) -> dict | None:
-    """polars' quote-aware reader for a well-formed file with quoted fields. It pads short rows
-    and a stray quote can swallow lines, so the result stands only if the row count equals the
-    line count and every delimiter is accounted for: (width - 1) per row plus those in values."""
-    if b"\n\n" in body or b"\n\r\n" in body or len(body) > MAX_RECORD_BYTES and max(map(len, body.split(b"\n"))) > MAX_RECORD_BYTES:
-        return None
-    lines = _line_count(body)
-    try:
-        frame = pl.read_csv(body, has_header=False, new_columns=header, infer_schema=False, eol_char="\n", empty_string_is_null=False)
-    except pl.exceptions.PolarsError:  # invalid UTF-8, a stray quote, too many fields
-        return None
-    inside = frame.select(pl.sum_horizontal(pl.col(header).str.count_matches(",", literal=True).sum())).item()
-    if frame.height != lines or body.count(b",") != lines * (len(header) - 1) + inside:
-        return None
-    return {c: frame.get_column(c) for c in header} | {"_source_line": pl.int_range(2, lines + 2, eager=True)}
-
-
 def _line_count(body: bytes) -> int:
     return body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
 
@@ -150,6 +142,67 @@ def _is_plain(header: list[str], body: bytes) -> bool:
 
 
 def _parse_csv_lines(header: list[str], body: bytes) -> tuple[dict, list, tuple[list[bytes], list[int]]]:
+    """An irregular file's records. Valid UTF-8 (nearly always) is classified line by line in
+    polars; only a file with undecodable bytes walks every line in Python."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _parse_csv_lines_in_python(header, body)
+    records, malformed = _parse_csv_lines_vectorised(header, text)
+    return records, malformed, ([], [])
+
+
+def _parse_csv_lines_vectorised(header: list[str], text: str) -> tuple[dict, list]:
+    """The same outcome as the Python walk below, with per-line work done in polars: a line
+    with no quote and width - 1 delimiters is a record as it stands. Lines with quotes or a
+    wrong delimiter count are parsed one by one; a quoted field may continue on the following
+    lines until the quotes balance (found from running quote counts, not by re-scanning)."""
+    width = len(header)
+    lines = pl.Series("line", [text]).str.split("\n").explode()
+    if lines.len() and lines[-1] == "":
+        lines = lines.head(-1)
+    quotes = lines.str.count_matches('"', literal=True).fill_null(0).to_numpy()
+    sizes = lines.str.len_bytes().to_numpy().astype(np.int64) + 1
+    blank = (lines.str.strip_chars() == "").to_numpy()
+    plain = ((quotes == 0) & (lines.str.count_matches(",", literal=True) == width - 1).to_numpy() & (sizes <= MAX_RECORD_BYTES + 1)) & ~blank
+
+    parity = np.cumsum(quotes) % 2  # quote parity after each line
+    before = np.concatenate([[0], parity[:-1]])
+    ends = np.cumsum(sizes)
+    index = np.arange(len(parity))
+    never = len(parity)
+    # next_close[b][k]: the first line at or after k after which the running parity is b
+    next_close = {b: np.minimum.accumulate(np.where(parity == b, index, never)[::-1])[::-1] for b in (0, 1)}
+
+    records: dict[str, list] = {c: [] for c in (*header, "_source_line")}
+    malformed: list[tuple[int, str]] = []
+    consumed = np.zeros(len(parity), dtype=bool)
+    for i in np.flatnonzero(~plain & ~blank):
+        if consumed[i]:
+            continue
+        end = next_close[before[i]][i]
+        size = ends[min(end, never - 1)] - (ends[i - 1] if i else 0)
+        fields = None
+        if end < never and size <= MAX_RECORD_BYTES + 1:
+            record = "\n".join(part.removesuffix("\r") for part in lines.slice(i, end - i + 1).to_list())
+            fields = _split_record(record, width)
+        if fields is None:
+            malformed.append((int(i) + 2, lines[int(i)][:MAX_RECORD_BYTES]))
+            continue
+        consumed[i : end + 1] = True
+        for column, value in zip(header, fields, strict=True):
+            records[column].append(value)
+        records["_source_line"].append(int(i) + 2)
+
+    keep = plain & ~consumed
+    split = lines.filter(pl.Series(keep)).str.split_exact(",", width - 1).struct.rename_fields(header).struct.unnest()
+    numbers = pl.Series("_source_line", index[keep] + 2, dtype=pl.Int64)
+    return {c: pl.concat([split.get_column(c), pl.Series(c, records[c], dtype=pl.String)]) for c in header} | {
+        "_source_line": pl.concat([numbers, pl.Series("_source_line", records["_source_line"], dtype=pl.Int64)])
+    }, malformed
+
+
+def _parse_csv_lines_in_python(header: list[str], body: bytes) -> tuple[dict, list, tuple[list[bytes], list[int]]]:
     """Line by line. Plain ASCII lines with the right delimiter count are returned as bytes for
     the batched parse; the rest go through the csv module. A quoted field may span lines, but a
     record that still fails to parse condemns only its first line, and parsing resumes on the

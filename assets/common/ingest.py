@@ -35,7 +35,7 @@ def parse_partition(source: Source, files: list[tuple[str, bytes, datetime]]) ->
     Well-formed CSV lines of every file are gathered and parsed by one polars call per header
     order (nearly all of a POS day); only irregular lines (quotes, wrong field counts, bad
     bytes) take the line-by-line path."""
-    frames, empty = [], []
+    pieces, empty = [], []  # (key, rows of that file in line order)
     plain: dict[tuple[str, ...], PlainLines] = {}
     for key, data, ingested_at in files:
         data = _unwrap(key, data)
@@ -43,20 +43,24 @@ def parse_partition(source: Source, files: list[tuple[str, bytes, datetime]]) ->
             records, raw_lines, handed_over = read_csv_file(source, key, data, ingested_at, plain)
         else:
             (records, raw_lines), handed_over = read_json_file(source, key, data), 0
+        del data  # a day of transactions is ~600 MB of text: hold one file at a time
         if len(records["_source_line"]) or raw_lines:
-            frames.append(with_lineage(records_frame(source.columns, records, raw_lines), key, ingested_at))
+            rows = with_lineage(records_frame(source.columns, records, raw_lines), key, ingested_at)
+            pieces.append((key, rows if rows.get_column("_source_line").is_sorted() else rows.sort("_source_line")))
         elif not handed_over:
             empty.append(key)
-    frames += [lines.frame() for lines in plain.values()]
-    return bronze_rows(source, frames), sorted(empty)
+    for lines in plain.values():
+        pieces += lines.frames_by_key()
+    return bronze_rows(source, [rows for _, rows in sorted(pieces, key=lambda piece: piece[0])]), sorted(empty)
 
 
 def bronze_rows(source: Source, files: list[pl.DataFrame]) -> pl.DataFrame:
-    """Many files' records as one bronze frame: values trimmed (CSV cannot tell an empty field
-    from a missing one, so both are null), columns in contract order, rows in (source key,
-    line) order. Done once per partition, not once per file."""
+    """Files' records, each in line order and given in key order, as one bronze frame: values
+    trimmed (CSV cannot tell an empty field from a missing one, so both are null) and columns
+    in contract order. Done once per partition, not once per file; no row is moved, since
+    sorting millions of rows of text would cost more than everything else here."""
     schema = source.bronze_schema
-    rows = pl.concat(files, how="diagonal") if files else pl.DataFrame(schema=schema)
+    rows = pl.concat(files, how="diagonal", rechunk=False) if files else pl.DataFrame(schema=schema)
 
     def column(name: str, dtype: pl.DataType) -> pl.Expr:
         if name not in rows.columns:
@@ -66,7 +70,7 @@ def bronze_rows(source: Source, files: list[pl.DataFrame]) -> pl.DataFrame:
             return pl.when(trimmed != "").then(trimmed).alias(name)
         return pl.col(name).cast(dtype)
 
-    return rows.select(column(c, t) for c, t in schema.items()).sort("_source_key", "_source_line")
+    return rows.select(column(c, t) for c, t in schema.items())
 
 
 def _unwrap(key: str, data: bytes) -> bytes:

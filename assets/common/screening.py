@@ -100,29 +100,32 @@ def screen(
         .lazy()
         .with_columns(pl.col(c).alias(c + RAW_SUFFIX) for c in source_columns)
         .with_columns(typed)
-        .with_columns(_duplicate=keyed & ~pl.struct(key).is_first_distinct(), _repeated=keyed & pl.struct(key).is_duplicated())
+        .with_columns(_duplicate=keyed & ~pl.struct(key).is_first_distinct())
         .with_columns(_broken=pl.when(pl.col("_duplicate")).then(0).otherwise(broken))
         .collect()
     )
+    duplicates = work.filter(pl.col("_duplicate"))
+    repeated = work.join(duplicates.select(key).unique(), on=key, how="semi")  # only keys seen twice can conflict
     conflicting = (
-        work.filter(pl.col("_repeated"))  # only keys seen twice can conflict
-        .group_by(key)
+        repeated.group_by(key)
         .agg(pl.struct(raw(c) for c in source_columns if c not in key).n_unique().alias("_versions"))
         .filter(pl.col("_versions") > 1)
         .height
     )
-    candidates = work.filter(~pl.col("_duplicate"))
     rejected = malformed | (pl.col("_broken") != 0)
-    helpers = [RAW_LINE, "_duplicate", "_repeated", "_broken", *(c + RAW_SUFFIX for c in source_columns)]
-    valid = candidates.filter(~rejected).drop(helpers)
+    # Project before filtering: a filter copies every column it keeps, and at millions of rows
+    # the helper and raw columns would double the memory of the step.
+    outputs = [c for c in work.columns if c not in {RAW_LINE, "_duplicate", "_broken"} and not c.endswith(RAW_SUFFIX)]
+    valid = work.lazy().filter(~pl.col("_duplicate") & ~rejected).select(outputs).collect()
     named = pl.concat_list(pl.when((pl.col("_broken") & (1 << i)) != 0).then(pl.lit(r.name)) for i, r in enumerate(rules))
-    quarantined = candidates.filter(rejected).select(
+    quarantined = work.lazy().filter(~pl.col("_duplicate") & rejected).select(
         *(raw(c).alias(c) for c in source_columns),
         *LINEAGE_COLUMNS,
         RAW_LINE,
         pl.when(malformed).then(pl.lit([MALFORMED_LINE])).otherwise(named.list.drop_nulls()).alias(REJECT_REASONS),
-    )
-    return Screened(valid, quarantined, bronze.height, work.get_column("_duplicate").sum(), conflicting)
+    ).collect()
+    del work
+    return Screened(valid, quarantined, bronze.height, duplicates.height, conflicting)
 
 
 def _in_source_order(bronze: pl.DataFrame) -> pl.DataFrame:

@@ -44,33 +44,41 @@ def _in_a_bad_window(bad_window_end: pl.Expr) -> pl.Expr:
 
 def fraud_alerts(day: date, transactions: pl.DataFrame, merchants_seen_before: pl.DataFrame) -> pl.DataFrame:
     """`merchants_seen_before`: (account_id, merchant_id) pairs from earlier days; a night card
-    purchase at a merchant neither there nor earlier the same day is at a new merchant."""
-    ts = pl.col("timestamp")
+    purchase at a merchant neither there nor earlier the same night is at a new merchant.
+
+    Only the two window sums touch every row; each rule then looks at the few rows that can
+    trip it (accounts with a hot window, night purchases, large amounts)."""
     ordered = transactions.sort("account_id", "timestamp", "transaction_id")
-    known = merchants_seen_before.select("account_id", "merchant_id").unique().with_columns(_known=pl.lit(True))
     spent = pl.when(pl.col("amount") < 0).then(-pl.col("amount")).otherwise(0).cast(pl.Float64)
-    flagged = (
-        ordered.join(known, on=["account_id", "merchant_id"], how="left", maintain_order="left")
-        .with_columns(_one=pl.lit(1, pl.Int64), _spend=spent)
-        .with_columns(
-            _count=pl.col("_one").rolling_sum_by("timestamp", window_size=BURST_WINDOW, closed="right").over("account_id"),
-            _spent=pl.col("_spend").rolling_sum_by("timestamp", window_size=BURST_WINDOW, closed="right").over("account_id"),
-            _first_visit=pl.col("merchant_id").is_not_null() & pl.struct("account_id", "merchant_id").is_first_distinct(),
-        )
-        .with_columns(
-            pl.struct(
-                (pl.col("amount").abs() > HIGH_VALUE_AMOUNT).alias(HIGH_VALUE),
-                _in_a_bad_window(pl.col("_count") > BURST_COUNT).alias(HIGH_FREQUENCY),
-                _in_a_bad_window(pl.col("_spent") > BURST_SPEND).alias(HIGH_SPEND),
-                (ts.dt.hour().is_between(*NIGHT_HOURS) & pl.col("_first_visit") & pl.col("_known").is_null()).alias(NIGHT_NEW_MERCHANT),
-            ).alias("_hits")
-        )
+    # One grouped rolling pass gives both window sums; on rows sorted by (account, time) its
+    # output rows line up with the input rows.
+    windows = ordered.select("account_id", "timestamp", spent.alias("_spend")).rolling(
+        index_column="timestamp", period=BURST_WINDOW, closed="right", group_by="account_id"
+    ).agg(pl.len().alias("_count"), pl.col("_spend").sum().alias("_spent"))
+    base = pl.concat([ordered, windows.select("_count", "_spent")], how="horizontal")
+
+    hot = base.filter((pl.col("_count") > BURST_COUNT) | (pl.col("_spent") > BURST_SPEND)).get_column("account_id").unique()
+    bursts = base.filter(pl.col("account_id").is_in(hot.implode())).select(
+        "transaction_id",
+        _in_a_bad_window(pl.col("_count") > BURST_COUNT).alias(HIGH_FREQUENCY),
+        _in_a_bad_window(pl.col("_spent") > BURST_SPEND).alias(HIGH_SPEND),
     )
-    rules = pl.concat_list(pl.when(pl.col("_hits").struct.field(r)).then(pl.lit(r)) for r in WEIGHTS).list.drop_nulls()
-    score = pl.min_horizontal(pl.sum_horizontal(pl.when(pl.col("_hits").struct.field(r)).then(w).otherwise(0) for r, w in WEIGHTS.items()), 100)
+    known = merchants_seen_before.select("account_id", "merchant_id").unique().with_columns(_known=pl.lit(True))
+    night = (
+        base.filter(pl.col("timestamp").dt.hour().is_between(*NIGHT_HOURS) & pl.col("merchant_id").is_not_null())
+        .join(known, on=["account_id", "merchant_id"], how="left", maintain_order="left")
+        .select("transaction_id", (pl.struct("account_id", "merchant_id").is_first_distinct() & pl.col("_known").is_null()).alias(NIGHT_NEW_MERCHANT))
+    )
+    flags = (
+        base.filter(pl.col("amount").abs() > HIGH_VALUE_AMOUNT).select("transaction_id", pl.lit(True).alias(HIGH_VALUE))
+        .join(bursts, on="transaction_id", how="full", coalesce=True)
+        .join(night, on="transaction_id", how="full", coalesce=True)
+        .with_columns(pl.col(*WEIGHTS).fill_null(False))
+    )
+    rules = pl.concat_list(pl.when(pl.col(r)).then(pl.lit(r)) for r in WEIGHTS).list.drop_nulls()
+    score = pl.min_horizontal(pl.sum_horizontal(pl.when(pl.col(r)).then(w).otherwise(0) for r, w in WEIGHTS.items()), 100)
     return (
-        flagged.with_columns(rules=rules, score=score.cast(pl.Int64))
-        .filter(pl.col("rules").list.len() > 0)
+        base.join(flags.with_columns(rules=rules, score=score.cast(pl.Int64)).filter(pl.col("rules").list.len() > 0), on="transaction_id")
         .select(
             pl.lit(day).alias("date"), "transaction_id", "account_id", "timestamp", "amount", "type", "channel", "merchant_id",
             "rules", "score", severity(pl.col("score")).alias("severity"),

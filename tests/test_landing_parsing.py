@@ -172,9 +172,10 @@ def test_vectorised_and_python_line_walks_agree():
     )
     vec_records, vec_bad = _parse_csv_lines_vectorised(header, body.decode())
     py_records, py_bad, (plain, numbers) = _parse_csv_lines_in_python(header, body)
-    py_rows = sorted(zip(py_records["_source_line"], *(py_records[c] for c in header)))
-    py_rows += [(n, *line.decode().split(",")) for line, n in zip(plain, numbers)]
-    vec_rows = list(zip(vec_records["_source_line"].to_list(), *(vec_records[c].to_list() for c in header)))
+    py_rows = sorted(zip(py_records["_source_line"], *(py_records[c] for c in header), strict=True))
+    py_rows += [(n, *line.decode().split(",")) for line, n in zip(plain, numbers, strict=True)]
+    vec_rows = list(zip(vec_records["_source_line"].to_list(), *(vec_records[c].to_list() for c in header), strict=True))
+
     def trimmed(rows):  # bronze trims every value, a CRLF's '\r' included
         return sorted(tuple(v.strip() if isinstance(v, str) else v for v in row) for row in rows)
 

@@ -51,7 +51,9 @@ def parse_partition(source: Source, files: list[tuple[str, bytes, datetime]]) ->
             empty.append(key)
     for lines in plain.values():
         pieces += lines.frames_by_key()
-    return bronze_rows(source, [rows for _, rows in sorted(pieces, key=lambda piece: piece[0])]), sorted(empty)
+    in_key_order = [rows for _, rows in sorted(pieces, key=lambda piece: piece[0])]
+    pieces.clear()
+    return bronze_rows(source, in_key_order), sorted(empty)
 
 
 def bronze_rows(source: Source, files: list[pl.DataFrame]) -> pl.DataFrame:
@@ -61,16 +63,12 @@ def bronze_rows(source: Source, files: list[pl.DataFrame]) -> pl.DataFrame:
     sorting millions of rows of text would cost more than everything else here."""
     schema = source.bronze_schema
     rows = pl.concat(files, how="diagonal", rechunk=False) if files else pl.DataFrame(schema=schema)
-
-    def column(name: str, dtype: pl.DataType) -> pl.Expr:
-        if name not in rows.columns:
-            return pl.lit(None, dtype).alias(name)
-        if name in source.columns:
+    files.clear()  # from here the frame holds the only reference, so each trimmed column frees its original
+    for name in source.columns:
+        if name in rows.columns:
             trimmed = pl.col(name).str.strip_chars()
-            return pl.when(trimmed != "").then(trimmed).alias(name)
-        return pl.col(name).cast(dtype)
-
-    return rows.select(column(c, t) for c, t in schema.items())
+            rows = rows.with_columns(pl.when(trimmed != "").then(trimmed).alias(name))
+    return rows.select(pl.col(c).cast(t) if c in rows.columns else pl.lit(None, t).alias(c) for c, t in schema.items())
 
 
 def _unwrap(key: str, data: bytes) -> bytes:

@@ -21,8 +21,7 @@ def integer(column: str, max_digits: int = 9) -> pl.Expr:
 
 def timestamp_utc(column: str) -> pl.Expr:
     """ISO-8601 with an explicit offset ('Z' or ±HH:MM), converted to UTC. Impossible dates are null."""
-    text = pl.col(column).str.replace(r"Z$", "+00:00")
-    return text.str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.f%:z", strict=False).alias(column)
+    return pl.col(column).str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.f%#z", strict=False).alias(column)
 
 
 def iso_date(column: str) -> pl.Expr:

@@ -102,7 +102,7 @@ def screen(
         .with_columns(typed)
         .with_columns(_duplicate=keyed & ~pl.struct(key).is_first_distinct())
         .with_columns(_broken=pl.when(pl.col("_duplicate")).then(0).otherwise(broken))
-        .collect()
+        .collect(engine="in-memory")
     )
     duplicates = work.filter(pl.col("_duplicate"))
     repeated = work.join(duplicates.select(key).unique(), on=key, how="semi")  # only keys seen twice can conflict
@@ -116,7 +116,7 @@ def screen(
     # Project before filtering: a filter copies every column it keeps, and at millions of rows
     # the helper and raw columns would double the memory of the step.
     outputs = [c for c in work.columns if c not in {RAW_LINE, "_duplicate", "_broken"} and not c.endswith(RAW_SUFFIX)]
-    valid = work.lazy().filter(~pl.col("_duplicate") & ~rejected).select(outputs).collect()
+    valid = work.lazy().filter(~pl.col("_duplicate") & ~rejected).select(outputs).collect(engine="in-memory")
     named = pl.concat_list(pl.when((pl.col("_broken") & (1 << i)) != 0).then(pl.lit(r.name)) for i, r in enumerate(rules))
     quarantined = work.lazy().filter(~pl.col("_duplicate") & rejected).select(
         *(raw(c).alias(c) for c in source_columns),

@@ -35,6 +35,9 @@ class ObjectInfo:
         return self.checksum if isinstance(self.checksum, str) else self.checksum()
 
 
+PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1, "statistics": True}  # level 1: ~3% larger, 25% faster
+
+
 @dataclass(frozen=True)
 class Written:
     size: int
@@ -82,7 +85,7 @@ class LakeStorage(dg.ConfigurableResource, ABC):
     def write_parquet(self, key: str, df: pl.DataFrame) -> Written:
         """Writes atomically. The bytes are deterministic for the same frame, so re-runs are byte-identical."""
         buf = io.BytesIO()
-        df.write_parquet(buf, compression="zstd", compression_level=1, statistics=True)  # level 1: ~3% larger, 25% faster
+        df.write_parquet(buf, **PARQUET_OPTIONS)
         data = buf.getvalue()
         self.write(key, data)
         return Written(len(data), hashlib.sha256(data).hexdigest())
@@ -163,6 +166,26 @@ class LocalLake(LakeStorage):
 
     def read_parquet(self, key: str, columns: list[str] | None = None) -> pl.DataFrame:
         return pl.read_parquet(self._path(key), columns=columns)  # memory-mapped, no copy through bytes
+
+    def write_parquet(self, key: str, df: pl.DataFrame) -> Written:
+        """Straight to a temporary file, then renamed into place: a large partition is never held
+        in memory a second time as encoded bytes."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        os.close(fd)
+        try:
+            df.write_parquet(tmp, **PARQUET_OPTIONS)
+            digest = hashlib.sha256()
+            with open(tmp, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return Written(path.stat().st_size, digest.hexdigest())
 
 
 class S3Lake(LakeStorage):

@@ -82,6 +82,10 @@ class LakeStorage(dg.ConfigurableResource, ABC):
     def read_parquet(self, key: str, columns: list[str] | None = None) -> pl.DataFrame:
         return pl.read_parquet(io.BytesIO(self.read(key)), columns=columns)
 
+    def scan_parquet(self, key: str) -> pl.LazyFrame:
+        """A lazy view of a Parquet object, for steps that stream through a partition."""
+        return self.read_parquet(key).lazy()
+
     def write_parquet(self, key: str, df: pl.DataFrame) -> Written:
         """Writes atomically. The bytes are deterministic for the same frame, so re-runs are byte-identical."""
         buf = io.BytesIO()
@@ -166,6 +170,9 @@ class LocalLake(LakeStorage):
 
     def read_parquet(self, key: str, columns: list[str] | None = None) -> pl.DataFrame:
         return pl.read_parquet(self._path(key), columns=columns)  # memory-mapped, no copy through bytes
+
+    def scan_parquet(self, key: str) -> pl.LazyFrame:
+        return pl.scan_parquet(self._path(key))  # read in chunks as a query needs them, never whole
 
     def write_parquet(self, key: str, df: pl.DataFrame) -> Written:
         """Straight to a temporary file, then renamed into place: a large partition is never held

@@ -28,8 +28,8 @@ def _silver(dataset: Dataset, description: str, deps, partitions_def=DAILY):
     return dataset_asset(dataset, description, deps, silver_check_specs(dataset.asset_name), partitions_def)
 
 
-def _bronze(lake: LakeStorage, source, partition: str) -> pl.DataFrame:
-    return lake.read_parquet(source.bronze_key(partition))
+def _bronze(lake: LakeStorage, source, partition: str) -> pl.LazyFrame:
+    return lake.scan_parquet(source.bronze_key(partition))
 
 
 @_silver(schemas.SILVER_ACCOUNTS, "Accounts as of the day's end, one row per account_id (12 digits, Luhn-checked). Grain: account_id.", [banking_bronze_accounts])

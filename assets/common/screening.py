@@ -81,7 +81,7 @@ class Screened:
 
 
 def screen(
-    bronze: pl.DataFrame,
+    bronze: pl.DataFrame | pl.LazyFrame,
     *,
     source_columns: tuple[str, ...],
     typed: list[pl.Expr],
@@ -89,50 +89,55 @@ def screen(
     rules: list[Rule],
 ) -> Screened:
     """`typed` converts raw text columns into typed ones of the same name; rules see both
-    (`raw(c)` for the text). The first occurrence of a key in (source key, line) order wins."""
+    (`raw(c)` for the text). The first occurrence of a key in (source key, line) order wins.
+
+    `bronze` may be a lazy scan: the day is then never held in memory whole. A first pass keeps
+    only two small columns per row (duplicate flag, broken-rule bits); the outputs are then
+    streamed from the scan with those columns beside it."""
     malformed = pl.col(RAW_LINE).is_not_null()
     keyed = ~malformed & pl.all_horizontal(pl.col(k).is_not_null() for k in key)
     # One integer bit per rule: cheap to compute for every row; the list of reason names is
     # only built for the few rows that break something.
     broken = pl.sum_horizontal(pl.when(r.violated.fill_null(False)).then(1 << i).otherwise(0) for i, r in enumerate(rules))
-    work = (
-        _in_source_order(bronze)
-        .lazy()
+    prepared = (
+        _in_source_order(bronze.lazy())
         .with_columns(pl.col(c).alias(c + RAW_SUFFIX) for c in source_columns)
         .with_columns(typed)
-        .with_columns(_duplicate=keyed & ~pl.struct(key).is_first_distinct())
-        .with_columns(_broken=pl.when(pl.col("_duplicate")).then(0).otherwise(broken))
-        .collect(engine="in-memory")
     )
-    duplicates = work.filter(pl.col("_duplicate"))
-    repeated = work.join(duplicates.select(key).unique(), on=key, how="semi")  # only keys seen twice can conflict
+    flags = (
+        prepared.select(_duplicate=keyed & ~pl.struct(key).is_first_distinct(), _broken=broken)
+        .with_columns(_broken=pl.when(pl.col("_duplicate")).then(0).otherwise(pl.col("_broken")))
+        .collect(engine="streaming")
+    )
+    flagged = pl.concat([prepared, flags.lazy()], how="horizontal")
+    duplicates = flagged.filter(pl.col("_duplicate")).select(key).collect()
     conflicting = (
-        repeated.group_by(key)
+        flagged.filter(keyed).join(duplicates.lazy().unique(), on=key, how="semi")  # only keys seen twice can conflict
+        .group_by(key)
         .agg(pl.struct(raw(c) for c in source_columns if c not in key).n_unique().alias("_versions"))
         .filter(pl.col("_versions") > 1)
+        .collect()
         .height
     )
     rejected = malformed | (pl.col("_broken") != 0)
-    # Project before filtering: a filter copies every column it keeps, and at millions of rows
-    # the helper and raw columns would double the memory of the step.
-    outputs = [c for c in work.columns if c not in {RAW_LINE, "_duplicate", "_broken"} and not c.endswith(RAW_SUFFIX)]
-    valid = work.lazy().filter(~pl.col("_duplicate") & ~rejected).select(outputs).collect(engine="in-memory")
+    # Project before filtering: a filter copies every column it keeps.
+    outputs = [c for c in flagged.collect_schema().names() if c not in {RAW_LINE, "_duplicate", "_broken"} and not c.endswith(RAW_SUFFIX)]
+    valid = flagged.filter(~pl.col("_duplicate") & ~rejected).select(outputs).collect(engine="streaming")
     named = pl.concat_list(pl.when((pl.col("_broken") & (1 << i)) != 0).then(pl.lit(r.name)) for i, r in enumerate(rules))
-    quarantined = work.lazy().filter(~pl.col("_duplicate") & rejected).select(
+    quarantined = flagged.filter(~pl.col("_duplicate") & rejected).select(
         *(raw(c).alias(c) for c in source_columns),
         *LINEAGE_COLUMNS,
         RAW_LINE,
         pl.when(malformed).then(pl.lit([MALFORMED_LINE])).otherwise(named.list.drop_nulls()).alias(REJECT_REASONS),
     ).collect()
-    del work
-    return Screened(valid, quarantined, bronze.height, duplicates.height, conflicting)
+    return Screened(valid, quarantined, flags.height, duplicates.height, conflicting)
 
 
-def _in_source_order(bronze: pl.DataFrame) -> pl.DataFrame:
+def _in_source_order(bronze: pl.LazyFrame) -> pl.LazyFrame:
     """"First occurrence wins" needs (source key, line) order. Bronze is written in that order,
-    and checking it is far cheaper than a sort that moves every column."""
+    and checking it (two columns) is far cheaper than a sort that moves every column."""
     key, line = pl.col("_source_key"), pl.col("_source_line")
-    ordered = bronze.select(((key > key.shift()) | ((key == key.shift()) & (line > line.shift()))).fill_null(True).all()).item()
+    ordered = bronze.select(((key > key.shift()) | ((key == key.shift()) & (line > line.shift()))).fill_null(True).all()).collect().item()
     return bronze if ordered else bronze.sort("_source_key", "_source_line")
 
 

@@ -23,8 +23,8 @@ def _silver(dataset, description: str, deps, extra_checks=()):
     return dataset_asset(dataset, description, deps, [*silver_check_specs(dataset.asset_name), *extra_checks], DAILY)
 
 
-def _bronze(lake: LakeStorage, source, partition: str) -> pl.DataFrame:
-    return lake.read_parquet(source.bronze_key(partition))
+def _bronze(lake: LakeStorage, source, partition: str) -> pl.LazyFrame:
+    return lake.scan_parquet(source.bronze_key(partition))
 
 
 @_silver(

@@ -123,3 +123,74 @@ def test_kyc_customers_leave_no_clear_pii():
     rejected = cleaning.screen_customers(bronze(CUSTOMERS, row | {"ssn": "12-3"}), DAY, TOKENS).quarantined.row(0, named=True)
     assert rejected["first_name"] is None and rejected["street"] is None and rejected["date_of_birth"] == "1980"
     assert "ana.silva" not in rejected["email"]
+
+
+def one(source, screen_fn, row: dict) -> list[str]:
+    out = screen_fn(bronze(source, row), DAY)
+    return out.quarantined.get_column(REJECT_REASONS).to_list()[0] if out.quarantined.height else []
+
+
+LOAN = {"loan_id": "L1", "customer_id": "C1", "account_id": ACCOUNT, "product": "mortgage", "principal": "200000.00",
+        "outstanding_balance": "150000.00", "interest_rate": "0.0525", "origination_date": "2020-01-01", "maturity_date": "2050-01-01",
+        "collateral_value": "300000.00", "status": "current", "days_past_due": "0"}
+PAYMENT = {"payment_id": "P1", "loan_id": "L1", "due_date": "2024-10-01", "paid_date": "2024-10-01", "amount_due": "900.00", "amount_paid": "900.00"}
+SCORE = {"customer_id": "C1", "bureau": "experian", "score": "720", "report_date": "2024-10-01", "delinquencies_24m": "0",
+         "credit_utilization": "0.31", "inquiries_6m": "1"}
+INDICATOR = {"date": "2024-09-01", "series_id": "UNRATE", "value": "4.1"}
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({}, []),
+        ({"account_id": "000000000017"}, ["invalid_account_id"]),
+        ({"product": "boat"}, ["invalid_product"]),
+        ({"status": "lost"}, ["invalid_status"]),
+        ({"principal": "0.00"}, ["principal_out_of_range"]),
+        ({"outstanding_balance": "-1.00"}, ["outstanding_balance_out_of_range"]),
+        ({"collateral_value": "x"}, ["invalid_collateral_value"]),
+        ({"interest_rate": "1.5"}, ["interest_rate_out_of_range"]),
+        ({"maturity_date": "2019-01-01"}, ["maturity_before_origination"]),
+        ({"origination_date": "2020-02-30"}, ["invalid_origination_date"]),
+        ({"days_past_due": "-3"}, ["days_past_due_out_of_range"]),
+        ({"days_past_due": "ten"}, ["invalid_days_past_due"]),
+        ({"loan_id": None}, ["missing_required_field"]),
+    ],
+)
+def test_loan_rules(overrides, expected):
+    from assets.banking.sources import LOANS
+
+    assert one(LOANS, cleaning.screen_loans, LOAN | overrides) == expected
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [({}, []), ({"amount_paid": "-1.00"}, ["amount_paid_out_of_range"]), ({"due_date": "soon"}, ["invalid_due_date"]),
+     ({"amount_due": "1,000"}, ["invalid_amount_due"])],
+)
+def test_payment_rules(overrides, expected):
+    from assets.banking.sources import LOAN_PAYMENTS
+
+    assert one(LOAN_PAYMENTS, cleaning.screen_loan_payments, PAYMENT | overrides) == expected
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [({}, []), ({"score": "299"}, ["score_out_of_range"]), ({"score": "851"}, ["score_out_of_range"]), ({"score": "300"}, []),
+     ({"bureau": "acme"}, ["invalid_bureau"]), ({"credit_utilization": "1.2"}, ["credit_utilization_out_of_range"]),
+     ({"credit_utilization": "NaN"}, ["invalid_credit_utilization"]), ({"inquiries_6m": "-1"}, ["inquiries_6m_out_of_range"])],
+)
+def test_bureau_score_rules(overrides, expected):
+    from assets.banking.sources import BUREAU_SCORES
+
+    assert one(BUREAU_SCORES, cleaning.screen_bureau_scores, SCORE | overrides) == expected
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [({}, []), ({"series_id": "BITCOIN"}, ["invalid_series_id"]), ({"value": "inf"}, ["invalid_value"]), ({"date": "2024-13-01"}, ["invalid_date"])],
+)
+def test_indicator_rules(overrides, expected):
+    from assets.banking.sources import ECONOMIC_INDICATORS
+
+    assert one(ECONOMIC_INDICATORS, cleaning.screen_economic_indicators, INDICATOR | overrides) == expected

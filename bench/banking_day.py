@@ -8,10 +8,7 @@ layer and writes the table to bench/results/banking_day_<scale>.md.
 """
 
 import argparse
-import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,6 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.harness import report_child, run_child, step_seconds  # noqa: E402
+
 DAY = date(2024, 10, 2)
 TARGETS = {"wall_s": 30.0, "peak_rss_gb": 3.0}
 
@@ -61,24 +60,11 @@ def platform(lake_dir: str, warehouse: str) -> dict:
     start = time.perf_counter()
     result = dg.materialize(BANKING_ASSETS, selection=selection, partition_key=DAY.isoformat(), resources=resources, instance=instance)
     total = time.perf_counter() - start
-    steps: dict[str, float] = {}
-    started: dict[str, float] = {}
-    for record in instance.all_logs(result.run_id):
-        if record.dagster_event is None:
-            continue
-        kind, step = record.dagster_event.event_type_value, record.step_key
-        if kind == "STEP_START":
-            started[step] = record.timestamp
-        elif kind == "STEP_SUCCESS":
-            steps[step] = record.timestamp - started[step]
-    return {"seconds": total, "steps": steps}
+    return {"seconds": total, "steps": step_seconds(instance, [result.run_id])}
 
 
 def child(mode: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, *args], capture_output=True, text=True, cwd=ROOT)
-    if out.returncode:
-        sys.exit(f"{mode} failed:\n{out.stderr[-4000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(__file__, mode, *args)
 
 
 def main() -> None:
@@ -89,8 +75,7 @@ def main() -> None:
     if args.child:
         mode, *rest = args.child
         result = {"prepare": lambda: prepare(rest[0], rest[1]), "platform": lambda: platform(*rest)}[mode]()
-        result["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-        print(json.dumps(result))
+        report_child(result)
         return
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,11 +9,8 @@ bench/results/retail_day_<scale>.md.
 """
 
 import argparse
-import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.harness import report_child, run_child, step_seconds  # noqa: E402
+
 DAY = date(2024, 10, 1)
 REPEATS = 3  # medians of three, measured side by side: this machine is shared and noisy
 TARGETS = {"landing_to_gold_s": 8.0, "peak_rss_gb": 1.5, "ratio_to_floor": 6.0}
@@ -88,25 +87,13 @@ def platform(lake_dir: str, warehouse: str) -> dict:
 def _layer_seconds(instance, run_ids: list[str]) -> dict[str, float]:
     """Step wall time summed per layer (the second word of the step key: bronze, silver, ...)."""
     layers: dict[str, float] = {}
-    started: dict[str, float] = {}
-    for run_id in run_ids:
-        for record in instance.all_logs(run_id):
-            if record.dagster_event is None:
-                continue
-            kind, step = record.dagster_event.event_type_value, record.step_key
-            if kind == "STEP_START":
-                started[step] = record.timestamp
-            elif kind == "STEP_SUCCESS":
-                layer = step.split("_")[1]
-                layers[layer] = layers.get(layer, 0.0) + record.timestamp - started[step]
+    for step, seconds in step_seconds(instance, run_ids).items():
+        layers[step.split("_")[1]] = layers.get(step.split("_")[1], 0.0) + seconds
     return layers
 
 
 def child(mode: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, *args], capture_output=True, text=True, cwd=ROOT)
-    if out.returncode:
-        sys.exit(f"{mode} failed:\n{out.stderr[-4000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(__file__, mode, *args)
 
 
 def main() -> None:
@@ -117,8 +104,7 @@ def main() -> None:
     if args.child:
         mode, *rest = args.child
         result = {"prepare": lambda: prepare(rest[0], rest[1]) or {}, "floor": lambda: floor(rest[0]), "platform": lambda: platform(*rest)}[mode]()
-        result["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-        print(json.dumps(result))
+        report_child(result)
         return
 
     with tempfile.TemporaryDirectory() as tmp:

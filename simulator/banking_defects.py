@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 from simulator import banking_vocab as bv
+from simulator.defects import expected_silver
 from simulator.files import csv_bytes, csv_data_lines, gzip_bytes, with_bom_and_crlf
 from simulator.seeding import rng_for
 
@@ -422,7 +423,7 @@ def render_transaction_parts(transactions: pl.DataFrame, extra: pl.DataFrame | N
         "defect_lines": defect_lines,
         "bad_files": bad_files,
         "transactions_data_lines": data_lines,
-        "expected_transactions_silver": _expected_silver(counts, bad_files, data_lines),
+        "expected_transactions_silver": expected_silver(counts, bad_files, data_lines, EXPECTED_REASONS, lambda bf: True),
     }
 
 
@@ -526,29 +527,3 @@ def _apply_case(data: bytes, case: str | None) -> bytes:
             compressed = gzip_bytes(data)
             return compressed[: len(compressed) // 2]
     return data
-
-
-def _expected_silver(counts: dict[str, int], bad_files: list[dict], data_lines: dict[str, int]) -> dict | None:
-    """What transactions silver for the day should report, if the partition can be built at all."""
-    if any(bf["outcome"] in ("contract_failure", "unreadable") for bf in bad_files):
-        return None
-    reasons: Counter = Counter()
-    quarantined = 0
-    for name, k in counts.items():
-        if EXPECTED_REASONS[name]:
-            quarantined += k
-            for reason in EXPECTED_REASONS[name]:
-                reasons[reason] += k
-    utf8 = sum(len(bf.get("lines", [])) for bf in bad_files)
-    quarantined += utf8
-    reasons["malformed_line"] += utf8
-    bronze = sum(data_lines.values())
-    dropped = counts["duplicate"] + counts["conflicting_duplicate"]
-    return {
-        "bronze_rows": bronze,
-        "silver_rows": bronze - quarantined - dropped,
-        "quarantined_rows": quarantined,
-        "dropped_duplicates": dropped,
-        "conflicting_duplicates": counts["conflicting_duplicate"],
-        "reject_reasons": {k: v for k, v in sorted(reasons.items()) if v},
-    }

@@ -6,13 +6,16 @@ generators index into these tuples, so reordering an entry changes every seeded 
 
 from __future__ import annotations
 
-ACCOUNT_TYPES = ("checking", "savings", "credit_card", "loan")
-ACCOUNT_STATUSES = ("open", "frozen", "closed")
-TRANSACTION_TYPES = ("deposit", "withdrawal", "card_purchase", "transfer_in", "transfer_out", "fee", "interest", "loan_payment")
-CHANNELS = ("atm", "pos", "online", "branch", "mobile")
-LOAN_PRODUCTS = ("mortgage", "auto", "personal", "sme")
-LOAN_STATUSES = ("current", "delinquent", "default", "paid_off")
-BUREAUS = ("equifax", "experian", "transunion")
+from assets.banking.cleaning import (  # noqa: F401  (the contract's value sets, re-exported for the generators)
+    ACCOUNT_STATUSES,
+    ACCOUNT_TYPES,
+    BUREAUS,
+    CHANNELS,
+    LOAN_PRODUCTS,
+    LOAN_STATUSES,
+    TRANSACTION_TYPES,
+)
+
 EMPLOYMENT = ("employed", "self_employed", "retired", "unemployed", "student")
 EMPLOYMENT_P = (0.62, 0.10, 0.16, 0.05, 0.07)
 KYC = ("verified", "pending", "failed", "expired")

@@ -201,7 +201,7 @@ def render_pos_files(
         "defect_lines": defect_lines,
         "bad_files": bad_files,
         "pos_data_lines": data_lines,
-        "expected_pos_silver": _expected_silver(counts, bad_files, data_lines),
+        "expected_pos_silver": expected_silver(counts, bad_files, data_lines, EXPECTED_REASONS, lambda bf: "/pos/" in bf["key"]),
     }
     return files, manifest
 
@@ -387,16 +387,19 @@ def _apply_file_case(data: bytes, header: list[str], case: str | None) -> bytes:
     return data
 
 
-def _expected_silver(counts: dict[str, int], bad_files: list[dict], data_lines: dict[str, int]) -> dict | None:
-    """What POS silver for the day should report, if the partition can be built at all."""
-    if any(bf["outcome"] in ("contract_failure", "unreadable") and "/pos/" in bf["key"] for bf in bad_files):
-        return None  # a contract failure or unreadable file fails the whole POS partition
+def expected_silver(
+    counts: dict[str, int], bad_files: list[dict], data_lines: dict[str, int], expected_reasons: dict[str, tuple[str, ...]], fails_partition
+) -> dict | None:
+    """What silver should report for the day's row defects, or None when a bad file for which
+    `fails_partition(bad_file)` is true fails the partition (a contract breach, unreadable gzip)."""
+    if any(bf["outcome"] in ("contract_failure", "unreadable") and fails_partition(bf) for bf in bad_files):
+        return None
     reasons: Counter = Counter()
     quarantined = 0
     for name, n in counts.items():
-        if EXPECTED_REASONS[name]:
+        if expected_reasons[name]:
             quarantined += n
-            for reason in EXPECTED_REASONS[name]:
+            for reason in expected_reasons[name]:
                 reasons[reason] += n
     utf8 = sum(len(bf.get("lines", [])) for bf in bad_files)
     quarantined += utf8

@@ -52,40 +52,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_retail(args: argparse.Namespace) -> None:
+def _deliver_days(args: argparse.Namespace, generate, summary) -> None:
+    """Generates and delivers each requested day, printing one progress line per day."""
     from resources.lake import LocalLake  # deferred: pulls in dagster, slow to import, not needed for --help
 
     lake = LocalLake(root=args.lake_dir)
-    defects = DefectConfig(row_defect_rate=args.defect_rate, bad_files=tuple(args.bad_file))
-    scale = SCALES[args.scale]
     for offset in range(args.days):
         day = args.start + dt.timedelta(days=offset)
         started = time.perf_counter()
-        files, manifest = generate_retail_day_with_manifest(day, scale, seed=args.seed, defects=defects)
+        files, manifest = generate(day)
         keys = deliver(lake, files)
-        lines = sum(manifest["pos_data_lines"].values())
-        injected = sum(manifest["row_defects"].values())
-        print(f"{day.isoformat()}  files={len(keys)}  pos_lines={lines}  defects={injected}  bad_files={len(manifest['bad_files'])}  "
-              f"{time.perf_counter() - started:.2f}s  -> {lake.uri('landing/retail')}", flush=True)
+        print(f"{day.isoformat()}  files={len(keys)}  {summary(manifest)}  bad_files={len(manifest['bad_files'])}  "
+              f"{time.perf_counter() - started:.2f}s  -> {lake.uri('landing/' + args.domain)}", flush=True)
+
+
+def run_retail(args: argparse.Namespace) -> None:
+    defects = DefectConfig(row_defect_rate=args.defect_rate, bad_files=tuple(args.bad_file))
+    _deliver_days(
+        args,
+        lambda day: generate_retail_day_with_manifest(day, SCALES[args.scale], seed=args.seed, defects=defects),
+        lambda m: f"pos_lines={sum(m['pos_data_lines'].values())}  defects={sum(m['row_defects'].values())}",
+    )
 
 
 def run_banking(args: argparse.Namespace) -> None:
-    from resources.lake import LocalLake
     from simulator.banking import BANKING_SCALES, BankingDefects, generate_banking_day_with_manifest
 
-    lake = LocalLake(root=args.lake_dir)
     defects = BankingDefects(row_defect_rate=args.defect_rate, ledger_breaks=args.ledger_breaks, bad_files=tuple(args.bad_file))
-    scale = BANKING_SCALES[args.scale]
-    for offset in range(args.days):
-        day = args.start + dt.timedelta(days=offset)
-        started = time.perf_counter()
-        files, manifest = generate_banking_day_with_manifest(day, scale, seed=args.seed, defects=defects)
-        keys = deliver(lake, files)
-        lines = sum(manifest["transactions_data_lines"].values())
-        injected = sum(manifest["row_defects"].values())
-        print(f"{day.isoformat()}  files={len(keys)}  accounts={manifest['accounts']}  transaction_lines={lines}  defects={injected}  "
-              f"breaks={len(manifest['ledger_breaks'])}  bad_files={len(manifest['bad_files'])}  "
-              f"{time.perf_counter() - started:.2f}s  -> {lake.uri('landing/banking')}", flush=True)
+    _deliver_days(
+        args,
+        lambda day: generate_banking_day_with_manifest(day, BANKING_SCALES[args.scale], seed=args.seed, defects=defects),
+        lambda m: f"accounts={m['accounts']}  transaction_lines={sum(m['transactions_data_lines'].values())}  "
+        f"defects={sum(m['row_defects'].values())}  breaks={len(m['ledger_breaks'])}",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from simulator import banking_vocab as bv
-from simulator.defects import expected_silver
+from simulator.defects import expected_reasons, expected_silver
 from simulator.files import csv_bytes, csv_data_lines, gzip_bytes, with_bom_and_crlf
 from simulator.seeding import rng_for
 
@@ -47,14 +47,8 @@ TRANSACTION_ROW_DEFECTS = (
     "duplicate",
     "conflicting_duplicate",
 )
-# The reject reasons (DOMAIN.md §5) each defect earns in silver. A 2099 timestamp is also
-# outside the partition; duplicates are dropped, not rejected.
-EXPECTED_REASONS: dict[str, tuple[str, ...]] = {
-    **{name: (name,) for name in TRANSACTION_ROW_DEFECTS},
-    "future_timestamp": ("future_timestamp", "timestamp_outside_partition"),
-    "duplicate": (),
-    "conflicting_duplicate": (),
-}
+# The reject reasons (DOMAIN.md §5) each defect earns in silver.
+EXPECTED_REASONS = expected_reasons(TRANSACTION_ROW_DEFECTS)
 _VARIANTS: dict[str, tuple[str, ...]] = {
     **{name: ("default",) for name in TRANSACTION_ROW_DEFECTS},
     "invalid_account_id": ("bad_check_digit", "not_digits"),

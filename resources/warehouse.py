@@ -1,7 +1,8 @@
 """The warehouse: load a partition with replace semantics and an audit row, in one transaction.
 
 `Warehouse` is the interface; `EmbeddedWarehouse` (DuckDB, one file) is the embedded
-default. A Redshift implementation satisfies the same two methods.
+default; resources/sql_warehouse.py holds PostgreSQL and Redshift. All of them create tables
+from the same `TableDef`s, which the datasets derive from their pandera models.
 """
 
 from __future__ import annotations
@@ -29,16 +30,40 @@ def quote_identifier(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: pl.DataType
+    nullable: bool
+
+
+@dataclass(frozen=True)
+class TableDef:
+    """A warehouse table as code declares it (from a pandera model): names never come from data."""
+
+    schema: str
+    name: str
+    columns: tuple[Column, ...]
+    sort_key: str
+    dist_key: str | None = None
+
+    @property
+    def qualified(self) -> str:
+        return f"{quote_identifier(self.schema)}.{quote_identifier(self.name)}"
+
+
+@dataclass(frozen=True)
 class PartitionLoad:
     """One partition of one table: its rows replace whatever the table held for that partition."""
 
-    schema: str
-    table: str
-    partition_column: str
+    table: TableDef
     partition_value: object
     frame: pl.DataFrame
     asset: str
     checksum: str  # of the lake file the rows came from, recorded in the audit trail
+
+    @property
+    def partition_column(self) -> str:
+        return self.table.sort_key
 
 
 @dataclass(frozen=True)
@@ -56,7 +81,12 @@ class Warehouse(dg.ConfigurableResource, ABC):
         ones, and append an audit row. Either every load lands or none does."""
 
     @abstractmethod
-    def query(self, sql: str, params: tuple = ()) -> pl.DataFrame: ...
+    def query(self, sql: str, params: tuple = ()) -> pl.DataFrame:
+        """Runs read-only SQL from code; values go in `params`, with `?` placeholders."""
+
+    @abstractmethod
+    def maintain(self, tables: list[TableDef]) -> list[str]:
+        """Reclaim space and refresh planner statistics; returns the statements it ran."""
 
 
 _SQL_TYPES = {
@@ -65,23 +95,55 @@ _SQL_TYPES = {
     pl.Int32: "INTEGER",
     pl.Int16: "SMALLINT",
     pl.Int8: "SMALLINT",
-    pl.Float64: "DOUBLE",
+    pl.Float64: "DOUBLE PRECISION",
     pl.Boolean: "BOOLEAN",
     pl.Date: "DATE",
 }
 
 
-def sql_type(dtype: pl.DataType) -> str:
+def sql_type(dtype: pl.DataType, dialect: str = "duckdb") -> str:
     if isinstance(dtype, pl.Decimal):
         return f"DECIMAL({dtype.precision},{dtype.scale})"
     if isinstance(dtype, pl.Datetime):
         return "TIMESTAMPTZ" if dtype.time_zone else "TIMESTAMP"
-    if isinstance(dtype, pl.List):
-        return sql_type(dtype.inner) + "[]"
+    if isinstance(dtype, pl.List) or dtype == pl.String:
+        # Lists arrive comma-joined (see warehouse_frame). Redshift's bare VARCHAR means 256 bytes.
+        return "VARCHAR(65535)" if dialect == "redshift" else "VARCHAR"
     try:
         return _SQL_TYPES[dtype.base_type()]
     except KeyError:
         raise TypeError(f"no warehouse type for {dtype}") from None
+
+
+def create_table_sql(table: TableDef, dialect: str) -> str:
+    columns = ", ".join(
+        f"{quote_identifier(c.name)} {sql_type(c.dtype, dialect)}{'' if c.nullable else ' NOT NULL'}" for c in table.columns
+    )
+    layout = ""
+    if dialect == "redshift":
+        distribution = f"DISTSTYLE KEY DISTKEY({quote_identifier(table.dist_key)})" if table.dist_key else "DISTSTYLE AUTO"
+        layout = f" {distribution} COMPOUND SORTKEY({quote_identifier(table.sort_key)})"
+    return f"CREATE TABLE IF NOT EXISTS {table.qualified} ({columns}){layout}"
+
+
+def audit_table(schema: str) -> TableDef:
+    columns = [("asset", pl.String), ("target_table", pl.String), ("partition_key", pl.String), ("row_count", pl.Int64),
+               ("replaced_rows", pl.Int64), ("checksum", pl.String), ("run_id", pl.String), ("loaded_at", pl.Datetime("us", "UTC"))]
+    return TableDef(schema, AUDIT_TABLE, tuple(Column(n, t, False) for n, t in columns), sort_key="loaded_at")
+
+
+def warehouse_frame(load: PartitionLoad) -> pl.DataFrame:
+    """The rows as the table stores them: in declared column order (Redshift's Parquet COPY
+    maps by position), with lists comma-joined because Redshift has no array type and the
+    dbt marts must read the same shape on every backend."""
+    frame = load.frame.select([c.name for c in load.table.columns])
+    lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
+    return frame.with_columns(pl.col(c).list.join(",") for c in lists) if lists else frame
+
+
+def audit_row(load: PartitionLoad, replaced: int, run_id: str) -> tuple:
+    table = f"{load.table.schema}.{load.table.name}"
+    return (load.asset, table, str(load.partition_value), load.frame.height, replaced, load.checksum, run_id, datetime.now(UTC))
 
 
 class EmbeddedWarehouse(Warehouse):
@@ -117,26 +179,26 @@ class EmbeddedWarehouse(Warehouse):
 
     @staticmethod
     def _replace(con, load: PartitionLoad, run_id: str) -> LoadReceipt:
-        schema = quote_identifier(load.schema)
-        target = f"{schema}.{quote_identifier(load.table)}"
-        columns = ", ".join(f"{quote_identifier(c)} {sql_type(t)}" for c, t in load.frame.schema.items())
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        con.execute(f"CREATE TABLE IF NOT EXISTS {target} ({columns})")
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS {schema}.{quote_identifier(AUDIT_TABLE)} (asset VARCHAR, target_table VARCHAR,"
-            " partition_key VARCHAR, row_count BIGINT, replaced_rows BIGINT, checksum VARCHAR, run_id VARCHAR, loaded_at TIMESTAMPTZ)"
-        )
+        audit = audit_table(load.table.schema)
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(load.table.schema)}")
+        con.execute(create_table_sql(load.table, "duckdb"))
+        con.execute(create_table_sql(audit, "duckdb"))
+        target = load.table.qualified
         replaced = con.execute(f"DELETE FROM {target} WHERE {quote_identifier(load.partition_column)} = ?", [load.partition_value]).fetchone()[0]
-        con.register("incoming", load.frame.to_arrow())
+        con.register("incoming", warehouse_frame(load).to_arrow())
         con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM incoming")
         con.unregister("incoming")
-        table = f"{load.schema}.{load.table}"
-        con.execute(
-            f"INSERT INTO {schema}.{quote_identifier(AUDIT_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [load.asset, table, str(load.partition_value), load.frame.height, replaced, load.checksum, run_id, datetime.now(UTC)],
-        )
-        return LoadReceipt(table, str(load.partition_value), load.frame.height, replaced)
+        con.execute(f"INSERT INTO {audit.qualified} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(audit_row(load, replaced, run_id)))
+        return LoadReceipt(f"{load.table.schema}.{load.table.name}", str(load.partition_value), load.frame.height, replaced)
 
     def query(self, sql: str, params: tuple = ()) -> pl.DataFrame:
         with self._connect() as con:
             return con.execute(sql, list(params)).pl()
+
+    def maintain(self, tables: list[TableDef]) -> list[str]:
+        # DuckDB reclaims space on CHECKPOINT; ANALYZE refreshes its statistics.
+        statements = ["CHECKPOINT", "ANALYZE"]
+        with self._connect() as con:
+            for statement in statements:
+                con.execute(statement)
+        return statements

@@ -51,3 +51,22 @@ def moto_endpoint():
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL for the Redshift-compatible warehouse path, started for the session."""
+    from tests.postgres_server import PostgresServer
+
+    server = PostgresServer(_free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_warehouse(postgres_server, request):
+    """A PostgresWarehouse on a database of its own, so tests never see each other's tables."""
+    from resources.sql_warehouse import PostgresWarehouse
+
+    name = "test_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    return PostgresWarehouse(**postgres_server.create_database(name), backoff_seconds=0.05)

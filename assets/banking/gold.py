@@ -79,7 +79,7 @@ def banking_gold_account_daily(context: dg.AssetExecutionContext, lake: LakeStor
         },
     )
     net = _net_check(gold.get_column("credits").sum(), gold.get_column("debits").sum(), transactions)
-    return publish_gold(context, lake, schemas.GOLD_ACCOUNT_DAILY, schemas.AccountDaily, gold, [net, ledger_check], {"ledger_breaks": breaks.height, "accounts": gold.height})
+    return publish_gold(context, lake, schemas.GOLD_ACCOUNT_DAILY, gold, [net, ledger_check], {"ledger_breaks": breaks.height, "accounts": gold.height})
 
 
 @_gold(
@@ -116,7 +116,7 @@ def banking_gold_fraud_alerts(context: dg.AssetExecutionContext, lake: LakeStora
     flagged = reconciliation_check(gold.height, gold.get_column("transaction_id").is_in(transactions.get_column("transaction_id").implode()).sum(), "alerts")
     by_severity = dict(gold.get_column("severity").value_counts().iter_rows())
     return publish_gold(
-        context, lake, schemas.GOLD_FRAUD_ALERTS, schemas.FraudAlert, gold, [flagged, consistency],
+        context, lake, schemas.GOLD_FRAUD_ALERTS, gold, [flagged, consistency],
         {"alerts": gold.height, "alerts_by_severity": dg.MetadataValue.json(by_severity), "history_days": len(seen)},
     )
 
@@ -133,7 +133,7 @@ def banking_gold_daily_summary(context: dg.AssetExecutionContext, lake: LakeStor
     accounts = lake.read_parquet(schemas.SILVER_ACCOUNTS.lake_key(partition), columns=["account_id", "account_type"])
     gold = ledger.daily_summary(date.fromisoformat(partition), transactions, accounts)
     net = _net_check(gold.get_column("credits").sum(), gold.get_column("debits").sum(), transactions)
-    return publish_gold(context, lake, schemas.GOLD_DAILY_SUMMARY, schemas.DailySummary, gold, [net], {"transactions": int(gold.get_column("transactions").sum())})
+    return publish_gold(context, lake, schemas.GOLD_DAILY_SUMMARY, gold, [net], {"transactions": int(gold.get_column("transactions").sum())})
 
 
 @_gold(
@@ -164,7 +164,7 @@ def banking_gold_loan_risk(context: dg.AssetExecutionContext, lake: LakeStorage)
     adds_up = dg.AssetCheckResult(check_name=EXPECTED_LOSS_ADDS_UP, passed=recomputed == 0, metadata={"loans_off": int(recomputed)})
     ead = reconciliation_check(gold.get_column("ead").sum(), loans.get_column("outstanding_balance").sum(), "exposure")
     return publish_gold(
-        context, lake, schemas.GOLD_LOAN_RISK, schemas.LoanRisk, gold, [ead, adds_up],
+        context, lake, schemas.GOLD_LOAN_RISK, gold, [ead, adds_up],
         {"expected_loss": str(gold.get_column("expected_loss").sum()), "exposure": str(gold.get_column("ead").sum()),
          "unemployment_rate": unemployment if unemployment is not None else "unknown",
          "loans_by_stage": dg.MetadataValue.json({str(k): v for k, v in gold.get_column("stage").value_counts().iter_rows()})},
@@ -206,7 +206,7 @@ def banking_gold_capital_adequacy(context: dg.AssetExecutionContext, lake: LakeS
     tie_out = reconciliation_check(row["rwa_total"], book.get_column("rwa").sum(), "rwa")
     flags = [k for k in ("cet1_below_minimum", "tier1_below_minimum", "total_below_minimum", "conservation_buffer_breached") if row[k]]
     return publish_gold(
-        context, lake, schemas.GOLD_CAPITAL_ADEQUACY, schemas.CapitalAdequacy, gold, [tie_out, adds_up],
+        context, lake, schemas.GOLD_CAPITAL_ADEQUACY, gold, [tie_out, adds_up],
         {"loan_book_day": key.split("dt=")[1].split("/")[0], "cet1_ratio": row["cet1_ratio"], "flags": dg.MetadataValue.json(flags)},
     )
 

@@ -36,7 +36,7 @@ def _bronze(lake: LakeStorage, source, partition: str) -> pl.LazyFrame:
 def banking_silver_accounts(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     screened = cleaning.screen_accounts(_bronze(lake, ACCOUNTS, partition), date.fromisoformat(partition))
-    return publish_silver(context, lake, schemas.SILVER_ACCOUNTS, schemas.Account, screened)
+    return publish_silver(context, lake, schemas.SILVER_ACCOUNTS, screened)
 
 
 @_silver(
@@ -56,7 +56,7 @@ def banking_silver_transactions(context: dg.AssetExecutionContext, lake: LakeSto
         )
     delivered = lake.read_parquet(accounts_key, columns=["account_id"]).get_column("account_id").drop_nulls()
     screened = cleaning.screen_transactions(_bronze(lake, TRANSACTIONS, partition), delivered, date.fromisoformat(partition), datetime.now(UTC))
-    return publish_silver(context, lake, schemas.SILVER_TRANSACTIONS, schemas.Transaction, screened, {"net_amount": str(screened.valid.get_column("amount").sum())})
+    return publish_silver(context, lake, schemas.SILVER_TRANSACTIONS, screened, {"net_amount": str(screened.valid.get_column("amount").sum())})
 
 
 @_silver(
@@ -68,21 +68,21 @@ def banking_silver_transactions(context: dg.AssetExecutionContext, lake: LakeSto
 def banking_silver_customers(context: dg.AssetExecutionContext, lake: LakeStorage, pii: PiiKey):
     partition = context.partition_key
     screened = cleaning.screen_customers(_bronze(lake, CUSTOMERS, partition), date.fromisoformat(partition), pii.tokenizer())
-    return publish_silver(context, lake, schemas.SILVER_CUSTOMERS, schemas.Customer, screened)
+    return publish_silver(context, lake, schemas.SILVER_CUSTOMERS, screened)
 
 
 @_silver(schemas.SILVER_LOANS, "The loan book as of the day, one row per loan_id. Grain: loan_id.", [banking_bronze_loans])
 def banking_silver_loans(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     screened = cleaning.screen_loans(_bronze(lake, LOANS, partition), date.fromisoformat(partition))
-    return publish_silver(context, lake, schemas.SILVER_LOANS, schemas.Loan, screened)
+    return publish_silver(context, lake, schemas.SILVER_LOANS, screened)
 
 
 @_silver(schemas.SILVER_LOAN_PAYMENTS, "Loan payments due and paid, one row per payment_id. Grain: payment_id.", [banking_bronze_loan_payments])
 def banking_silver_loan_payments(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     screened = cleaning.screen_loan_payments(_bronze(lake, LOAN_PAYMENTS, partition), date.fromisoformat(partition))
-    return publish_silver(context, lake, schemas.SILVER_LOAN_PAYMENTS, schemas.LoanPayment, screened)
+    return publish_silver(context, lake, schemas.SILVER_LOAN_PAYMENTS, screened)
 
 
 @_silver(
@@ -94,7 +94,7 @@ def banking_silver_loan_payments(context: dg.AssetExecutionContext, lake: LakeSt
 def banking_silver_bureau_scores(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     screened = cleaning.screen_bureau_scores(_bronze(lake, BUREAU_SCORES, partition), date.fromisoformat(partition))
-    return publish_silver(context, lake, schemas.SILVER_BUREAU_SCORES, schemas.BureauScore, screened)
+    return publish_silver(context, lake, schemas.SILVER_BUREAU_SCORES, screened)
 
 
 @_silver(
@@ -105,7 +105,7 @@ def banking_silver_bureau_scores(context: dg.AssetExecutionContext, lake: LakeSt
 def banking_silver_economic_indicators(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     screened = cleaning.screen_economic_indicators(_bronze(lake, ECONOMIC_INDICATORS, partition), date.fromisoformat(partition))
-    return publish_silver(context, lake, schemas.SILVER_ECONOMIC_INDICATORS, schemas.EconomicIndicator, screened)
+    return publish_silver(context, lake, schemas.SILVER_ECONOMIC_INDICATORS, screened)
 
 
 BANKING_SILVER = [

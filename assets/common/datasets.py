@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from resources.warehouse import Column, TableDef
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -14,6 +16,10 @@ class Dataset:
     name: str  # "pos_lines"
     partition_column: str  # the column whose value is the partition, for replace-on-load
     grain: tuple[str, ...]  # columns that identify a row
+    model: type  # the pandera model: the blocking schema check and the warehouse DDL
+    # Redshift distributes rows by this column; None lets Redshift choose (DISTSTYLE AUTO), right
+    # for small reference tables, which it then copies to every node.
+    dist_key: str | None = None
 
     @property
     def asset_name(self) -> str:
@@ -26,6 +32,13 @@ class Dataset:
     @property
     def warehouse_table(self) -> str:
         return f"{self.layer}_{self.name}"
+
+    def table_def(self) -> TableDef:
+        """The warehouse table, typed from the pandera model and sorted by the partition column
+        that every load deletes by and nearly every query filters on."""
+        schema = self.model.to_schema()
+        columns = tuple(Column(name, column.dtype.type, column.nullable) for name, column in schema.columns.items())
+        return TableDef(self.domain, self.warehouse_table, columns, sort_key=self.partition_column, dist_key=self.dist_key)
 
     @property
     def prefix(self) -> str:

@@ -16,22 +16,25 @@ from resources.lake import LakeStorage
 from resources.warehouse import sql_type
 
 
+def _column_type(dtype: pl.DataType) -> str:
+    return f"{_column_type(dtype.inner)}[]" if isinstance(dtype, pl.List) else sql_type(dtype).lower()
+
+
 def table_schema(frame: pl.DataFrame) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(name, sql_type(dtype).lower()) for name, dtype in frame.schema.items()])
+    return dg.TableSchema(columns=[dg.TableColumn(name, _column_type(dtype)) for name, dtype in frame.schema.items()])
 
 
 def publish_silver(
     context: dg.AssetExecutionContext,
     lake: LakeStorage,
     dataset: Dataset,
-    model,
     screened: Screened,
     metadata: dict | None = None,
     extra_checks: tuple[dg.AssetCheckResult, ...] = (),
 ) -> dg.MaterializeResult:
     partition = context.partition_key
     lake.write_parquet(dataset.quarantine_key(partition), screened.quarantined)
-    checks = [schema_check(model, screened.valid), *screening_checks(screened), *extra_checks]
+    checks = [schema_check(dataset.model, screened.valid), *screening_checks(screened), *extra_checks]
     counts = {
         "rows_in": screened.rows_in,
         "rows_valid": screened.valid.height,
@@ -47,12 +50,11 @@ def publish_gold(
     context: dg.AssetExecutionContext,
     lake: LakeStorage,
     dataset: Dataset,
-    model,
     frame: pl.DataFrame,
     checks: list[dg.AssetCheckResult],
     headline: dict | None = None,
 ) -> dg.MaterializeResult:
-    return _publish(context, lake, dataset, frame, [schema_check(model, frame), *checks], headline or {})
+    return _publish(context, lake, dataset, frame, [schema_check(dataset.model, frame), *checks], headline or {})
 
 
 def _publish(context, lake, dataset, frame, checks, metadata) -> dg.MaterializeResult:

@@ -51,7 +51,7 @@ def build_warehouse_load(domain: str, datasets: list[Dataset], partitions_def: d
             data = lake.read(key)
             frame = pl.read_parquet(io.BytesIO(data))
             checksum = hashlib.sha256(data).hexdigest()
-            loads.append(PartitionLoad(domain, dataset.warehouse_table, dataset.partition_column, date.fromisoformat(partition), frame, dataset.asset_name, checksum))
+            loads.append(PartitionLoad(dataset.table_def(), date.fromisoformat(partition), frame, dataset.asset_name, checksum))
         receipts = warehouse.replace_partitions(loads, context.run.run_id)
         for dataset, receipt in zip(selected, receipts, strict=True):
             yield dg.MaterializeResult(

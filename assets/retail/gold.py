@@ -49,7 +49,7 @@ def retail_gold_store_product_daily(context: dg.AssetExecutionContext, lake: Lak
     broken = metrics.stores_with_rank_gaps(gold)
     ranks = dg.AssetCheckResult(check_name=RANKS_DENSE, passed=not broken, metadata={"stores_with_gaps": dg.MetadataValue.json(broken)})
     return publish_gold(
-        context, lake, schemas.GOLD_STORE_PRODUCT_DAILY, schemas.StoreProductDaily, gold,
+        context, lake, schemas.GOLD_STORE_PRODUCT_DAILY, gold,
         [_revenue_check(gold, lines), ranks], {"revenue": str(gold.get_column("revenue").sum()), "products_sold": gold.height},
     )
 
@@ -64,7 +64,7 @@ def retail_gold_store_daily(context: dg.AssetExecutionContext, lake: LakeStorage
     lines = _day_lines(lake, context.partition_key)
     gold = metrics.store_daily(lines)
     return publish_gold(
-        context, lake, schemas.GOLD_STORE_DAILY, schemas.StoreDaily, gold,
+        context, lake, schemas.GOLD_STORE_DAILY, gold,
         [_revenue_check(gold, lines)], {"revenue": str(gold.get_column("revenue").sum()), "receipts": int(gold.get_column("receipts").sum())},
     )
 
@@ -81,7 +81,7 @@ def retail_gold_category_region_daily(context: dg.AssetExecutionContext, lake: L
         lines, _snapshot(lake, schemas.SILVER_PRODUCTS, partition), _snapshot(lake, schemas.SILVER_STORES, partition)
     )
     return publish_gold(
-        context, lake, schemas.GOLD_CATEGORY_REGION_DAILY, schemas.CategoryRegionDaily, gold,
+        context, lake, schemas.GOLD_CATEGORY_REGION_DAILY, gold,
         [_revenue_check(gold, lines)], {"revenue": str(gold.get_column("revenue").sum())},
     )
 
@@ -106,7 +106,7 @@ def retail_gold_customer_rfm(context: dg.AssetExecutionContext, lake: LakeStorag
     gold = metrics.customer_rfm(lines, _snapshot(lake, schemas.SILVER_PRODUCTS, context.partition_key), as_of)
     known = lines.filter(pl.col("customer_id").is_not_null())
     return publish_gold(
-        context, lake, schemas.GOLD_CUSTOMER_RFM, schemas.CustomerRfm, gold,
+        context, lake, schemas.GOLD_CUSTOMER_RFM, gold,
         [reconciliation_check(gold.get_column("total_spent").sum(), known.get_column("amount").sum(), "spend")],
         {"customers": gold.height, "days_in_window": len(keys)},
     )

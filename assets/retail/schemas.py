@@ -14,15 +14,6 @@ MONEY = pl.Decimal(12, 2)
 TOTAL = pl.Decimal(38, 2)
 UTC = pl.Datetime("us", "UTC")
 
-SILVER_POS_LINES = Dataset("retail", "silver", "pos_lines", "transaction_date", ("receipt_id", "line_no"))
-SILVER_PRODUCTS = Dataset("retail", "silver", "products", "snapshot_date", ("product_id",))
-SILVER_CUSTOMERS = Dataset("retail", "silver", "customers", "snapshot_date", ("customer_id",))
-SILVER_STORES = Dataset("retail", "silver", "stores", "snapshot_date", ("store_id",))
-GOLD_STORE_PRODUCT_DAILY = Dataset("retail", "gold", "store_product_daily", "date", ("date", "store_id", "product_id"))
-GOLD_STORE_DAILY = Dataset("retail", "gold", "store_daily", "date", ("date", "store_id"))
-GOLD_CATEGORY_REGION_DAILY = Dataset("retail", "gold", "category_region_daily", "date", ("date", "region", "category"))
-GOLD_CUSTOMER_RFM = Dataset("retail", "gold", "customer_rfm", "as_of_date", ("as_of_date", "customer_id"))
-
 
 class _Strict(pa.DataFrameModel):
     class Config:
@@ -144,3 +135,14 @@ class CustomerRfm(_Strict):
 
     class Config:
         unique = ["as_of_date", "customer_id"]
+
+
+# Where each dataset lives, its contract and its warehouse distribution key (README: warehouse layout).
+SILVER_POS_LINES = Dataset("retail", "silver", "pos_lines", "transaction_date", ("receipt_id", "line_no"), PosLine, dist_key="store_id")
+SILVER_PRODUCTS = Dataset("retail", "silver", "products", "snapshot_date", ("product_id",), Product)
+SILVER_CUSTOMERS = Dataset("retail", "silver", "customers", "snapshot_date", ("customer_id",), Customer, dist_key="customer_id")
+SILVER_STORES = Dataset("retail", "silver", "stores", "snapshot_date", ("store_id",), Store)
+GOLD_STORE_PRODUCT_DAILY = Dataset("retail", "gold", "store_product_daily", "date", ("date", "store_id", "product_id"), StoreProductDaily, dist_key="store_id")
+GOLD_STORE_DAILY = Dataset("retail", "gold", "store_daily", "date", ("date", "store_id"), StoreDaily, dist_key="store_id")
+GOLD_CATEGORY_REGION_DAILY = Dataset("retail", "gold", "category_region_daily", "date", ("date", "region", "category"), CategoryRegionDaily)
+GOLD_CUSTOMER_RFM = Dataset("retail", "gold", "customer_rfm", "as_of_date", ("as_of_date", "customer_id"), CustomerRfm, dist_key="customer_id")

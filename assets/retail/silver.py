@@ -35,7 +35,7 @@ def _bronze(lake: LakeStorage, source, partition: str) -> pl.LazyFrame:
 def retail_silver_stores(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     screened = cleaning.screen_stores(_bronze(lake, STORES, partition), date.fromisoformat(partition))
-    return publish_silver(context, lake, schemas.SILVER_STORES, schemas.Store, screened)
+    return publish_silver(context, lake, schemas.SILVER_STORES, screened)
 
 
 @_silver(
@@ -60,7 +60,7 @@ def retail_silver_products(context: dg.AssetExecutionContext, lake: LakeStorage)
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"products": below.height, "sample": dg.MetadataValue.json(below.get_column("product_id").head(10).to_list())},
     )
-    return publish_silver(context, lake, schemas.SILVER_PRODUCTS, schemas.Product, screened, extra_checks=(warning,))
+    return publish_silver(context, lake, schemas.SILVER_PRODUCTS, screened, extra_checks=(warning,))
 
 
 @_silver(
@@ -74,7 +74,7 @@ def retail_silver_customers(context: dg.AssetExecutionContext, lake: LakeStorage
     day = date.fromisoformat(partition)
     known = _previous_customer_tokens(lake, day)
     screened = cleaning.screen_customers(_bronze(lake, CUSTOMERS, partition), day, pii.tokenizer(), known)
-    return publish_silver(context, lake, schemas.SILVER_CUSTOMERS, schemas.Customer, screened)
+    return publish_silver(context, lake, schemas.SILVER_CUSTOMERS, screened)
 
 
 def _previous_customer_tokens(lake: LakeStorage, day: date) -> dict[str, pl.DataFrame] | None:
@@ -127,7 +127,7 @@ def retail_silver_pos_lines(context: dg.AssetExecutionContext, lake: LakeStorage
         _bronze(lake, POS, partition), refs, date.fromisoformat(partition), pii.tokenizer(), datetime.now(UTC)
     )
     return publish_silver(
-        context, lake, schemas.SILVER_POS_LINES, schemas.PosLine, screened,
+        context, lake, schemas.SILVER_POS_LINES, screened,
         {"reference_snapshots": dg.MetadataValue.json(used), "revenue": str(screened.valid.get_column("amount").sum())},
     )
 

@@ -46,9 +46,10 @@ def platform(lake_dir: str, warehouse: str) -> dict:
     from assets.banking.graph import BANKING_ASSETS
     from resources.lake import LocalLake
     from resources.pii import PiiKey
+    from resources.spark import LocalSpark
     from resources.warehouse import EmbeddedWarehouse
 
-    resources = {"lake": LocalLake(root=lake_dir), "warehouse": EmbeddedWarehouse(path=warehouse), "pii": PiiKey(key=os.environ["PLATFORM_PII_KEY"])}
+    resources = {"lake": LocalLake(root=lake_dir), "warehouse": EmbeddedWarehouse(path=warehouse), "pii": PiiKey(key=os.environ["PLATFORM_PII_KEY"]), "spark": LocalSpark()}
     instance = dg.DagsterInstance.ephemeral()
     accounts = [bronze.banking_bronze_accounts, silver.banking_silver_accounts]
     previous = date.fromordinal(DAY.toordinal() - 1).isoformat()

@@ -64,10 +64,11 @@ def platform(lake_dir: str, warehouse: str) -> dict:
     from assets.retail.graph import RETAIL_ASSETS
     from resources.lake import LocalLake
     from resources.pii import PiiKey
+    from resources.spark import LocalSpark
     from resources.warehouse import EmbeddedWarehouse
 
     assets = RETAIL_ASSETS
-    resources = {"lake": LocalLake(root=lake_dir), "warehouse": EmbeddedWarehouse(path=warehouse), "pii": PiiKey(key=os.environ["PLATFORM_PII_KEY"])}
+    resources = {"lake": LocalLake(root=lake_dir), "warehouse": EmbeddedWarehouse(path=warehouse), "pii": PiiKey(key=os.environ["PLATFORM_PII_KEY"]), "spark": LocalSpark()}
     instance = dg.DagsterInstance.ephemeral()
     previous = date.fromordinal(DAY.toordinal() - 1).isoformat()
     dg.materialize(assets, partition_key=previous, resources=resources, instance=instance)  # history, not timed

@@ -10,6 +10,8 @@ from dagster_aws.s3 import S3Resource
 
 from resources.lake import LocalLake, S3Lake
 from resources.pii import PiiKey, ensure_local_pii_key
+from resources.spark import EmrServerlessSpark, LocalSpark
+from resources.sql_warehouse import PostgresWarehouse, RedshiftWarehouse
 from resources.warehouse import EmbeddedWarehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -28,24 +30,51 @@ def local_dir() -> Path:
 
 
 def local_resources() -> dict:
-    """The embedded default: a lake directory and a DuckDB warehouse file under PLATFORM_LOCAL_DIR."""
+    """The embedded default: a lake directory, a DuckDB warehouse file under PLATFORM_LOCAL_DIR, and local Spark."""
     root = local_dir()
     ensure_local_pii_key(root)
     return {
         "lake": LocalLake(root=str(root / "lake")),
         "warehouse": EmbeddedWarehouse(path=str(root / "warehouse.duckdb")),
         "pii": PiiKey(key=dg.EnvVar("PLATFORM_PII_KEY")),
+        "spark": LocalSpark(),
     }
+
+
+def _prod_warehouse(lake: S3Lake):
+    engine = os.environ.get("PLATFORM_WAREHOUSE_ENGINE", "redshift")
+    connection = {
+        "host": dg.EnvVar("PLATFORM_REDSHIFT_HOST"),
+        "port": int(os.environ.get("PLATFORM_REDSHIFT_PORT", "5439")),
+        "database": dg.EnvVar("PLATFORM_REDSHIFT_DATABASE"),
+        "user": dg.EnvVar("PLATFORM_REDSHIFT_USER"),
+        "password": dg.EnvVar("PLATFORM_REDSHIFT_PASSWORD"),
+        "sslmode": os.environ.get("PLATFORM_REDSHIFT_SSLMODE", "require"),
+    }
+    if engine == "redshift":
+        return RedshiftWarehouse(**connection, staging=lake, iam_role=dg.EnvVar("PLATFORM_REDSHIFT_IAM_ROLE"))
+    if engine == "postgres":  # the same load path with COPY FROM STDIN: for PostgreSQL warehouses and the prod-profile test
+        return PostgresWarehouse(**connection)
+    raise ValueError(f"PLATFORM_WAREHOUSE_ENGINE must be redshift or postgres, not {engine!r}")
 
 
 def prod_resources() -> dict:
     """Production reads every setting from the environment; the UI shows variable names, never values."""
     s3 = S3Resource(region_name=os.environ.get("AWS_REGION"), endpoint_url=os.environ.get("PLATFORM_S3_ENDPOINT_URL"))
+    lake = S3Lake(bucket=dg.EnvVar("PLATFORM_LAKE_BUCKET"), s3=s3)
     return {
-        "lake": S3Lake(bucket=dg.EnvVar("PLATFORM_LAKE_BUCKET"), s3=s3),
-        # Until the Redshift resource lands (issue 4), production loads an embedded warehouse file.
-        "warehouse": EmbeddedWarehouse(path=dg.EnvVar("PLATFORM_WAREHOUSE_PATH")),
+        "lake": lake,
+        "warehouse": _prod_warehouse(lake),
         "pii": PiiKey(key=dg.EnvVar("PLATFORM_PII_KEY")),
+        "spark": EmrServerlessSpark(
+            application_id=dg.EnvVar("PLATFORM_EMR_APPLICATION_ID"),
+            execution_role_arn=dg.EnvVar("PLATFORM_EMR_EXECUTION_ROLE_ARN"),
+            region_name=os.environ.get("AWS_REGION"),
+            scripts=lake,
+            log_group=dg.EnvVar("PLATFORM_EMR_LOG_GROUP"),
+            python_environment=os.environ.get("PLATFORM_EMR_PYTHON_ENVIRONMENT"),
+            spark_conf=os.environ.get("PLATFORM_EMR_SPARK_CONF", ""),
+        ),
     }
 
 

@@ -19,6 +19,7 @@ from assets.banking.gold import (
     banking_gold_fraud_alerts,
     banking_gold_loan_risk,
 )
+from assets.banking.interest import banking_gold_monthly_interest
 from assets.banking.silver import (
     banking_silver_accounts,
     banking_silver_bureau_scores,
@@ -29,6 +30,7 @@ from assets.banking.silver import (
     banking_silver_transactions,
 )
 from assets.banking.sources import ACCOUNTS, BUREAU_SCORES, CUSTOMERS, ECONOMIC_INDICATORS, LOAN_PAYMENTS, LOANS, TRANSACTIONS
+from assets.banking.warehouse import MONTHLY_TABLES
 from assets.common.partitions import DAILY, MONTHLY
 from assets.common.warehouse_load import warehouse_key
 from sensors.landing import build_landing_sensor
@@ -76,20 +78,21 @@ banking_daily_job = dg.define_asset_job(
     "banking_daily",
     selection=(
         dg.AssetSelection.groups("banking_bronze", "banking_silver", "banking_gold", "banking_warehouse")
-        - dg.AssetSelection.assets(banking_bronze_bureau_scores, banking_silver_bureau_scores, banking_gold_capital_adequacy)
-        - dg.AssetSelection.assets(warehouse_key(schemas.SILVER_BUREAU_SCORES), warehouse_key(schemas.GOLD_CAPITAL_ADEQUACY))
+        - dg.AssetSelection.assets(banking_bronze_bureau_scores, banking_silver_bureau_scores, banking_gold_capital_adequacy, banking_gold_monthly_interest)
+        - dg.AssetSelection.assets(*map(warehouse_key, MONTHLY_TABLES))
     ),
     partitions_def=DAILY,
-    description="The daily banking graph (everything but the monthly bureau scores and capital adequacy) for one day.",
+    description="The daily banking graph (everything but the monthly bureau scores, capital adequacy and interest) for one day.",
 )
 
 banking_monthly_job = dg.define_asset_job(
     "banking_monthly",
     selection=dg.AssetSelection.assets(
-        banking_gold_capital_adequacy, warehouse_key(schemas.GOLD_CAPITAL_ADEQUACY)
+        banking_gold_capital_adequacy, warehouse_key(schemas.GOLD_CAPITAL_ADEQUACY),
+        banking_gold_monthly_interest, warehouse_key(schemas.GOLD_MONTHLY_INTEREST),
     ),
     partitions_def=MONTHLY,
-    description="Capital adequacy for a month, from the loan book's last reported day, with its warehouse table.",
+    description="For a month: capital adequacy from the loan book's last reported day, and savings interest on Spark, with their warehouse tables.",
 )
 
 banking_daily_schedule = dg.build_schedule_from_partitioned_job(
@@ -99,5 +102,5 @@ banking_daily_schedule = dg.build_schedule_from_partitioned_job(
 
 banking_monthly_schedule = dg.build_schedule_from_partitioned_job(
     banking_monthly_job, day_of_month=1, hour_of_day=4, minute_of_hour=0, default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="On the 1st at 04:00 UTC, computes capital adequacy for the month just ended.",
+    description="On the 1st at 04:00 UTC, computes capital adequacy and savings interest for the month just ended.",
 )

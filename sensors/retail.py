@@ -1,14 +1,16 @@
-"""Retail automation: the landing sensor and the 02:00 UTC daily schedule."""
+"""Retail automation: the landing sensor, the 02:00 UTC daily schedule and the monthly segmentation on the 1st."""
 
 import dagster as dg
 
-from assets.common.partitions import DAILY
+from assets.common.partitions import DAILY, MONTHLY
 from assets.common.warehouse_load import warehouse_key
 from assets.retail import schemas
 from assets.retail.bronze import retail_bronze_customers, retail_bronze_pos, retail_bronze_products, retail_bronze_stores
 from assets.retail.gold import RETAIL_GOLD
+from assets.retail.segments import RETAIL_SEGMENTS
 from assets.retail.silver import retail_silver_customers, retail_silver_pos_lines, retail_silver_products, retail_silver_stores
 from assets.retail.sources import CUSTOMERS, POS, PRODUCTS, STORES
+from assets.retail.warehouse import MONTHLY_TABLES
 from sensors.landing import build_landing_sensor
 
 RETAIL_GROUPS = ("retail_bronze", "retail_silver", "retail_gold", "retail_warehouse")
@@ -35,9 +37,16 @@ retail_landing_sensor = build_landing_sensor(
 
 retail_daily_job = dg.define_asset_job(
     "retail_daily",
-    selection=dg.AssetSelection.groups(*RETAIL_GROUPS),
+    selection=dg.AssetSelection.groups(*RETAIL_GROUPS) - dg.AssetSelection.assets(*RETAIL_SEGMENTS, *map(warehouse_key, MONTHLY_TABLES)),
     partitions_def=DAILY,
-    description="The whole retail graph (bronze -> silver -> gold) for one day.",
+    description="The daily retail graph (bronze -> silver -> gold, and the warehouse tables) for one day.",
+)
+
+retail_monthly_job = dg.define_asset_job(
+    "retail_monthly",
+    selection=dg.AssetSelection.assets(*RETAIL_SEGMENTS, *map(warehouse_key, MONTHLY_TABLES)),
+    partitions_def=MONTHLY,
+    description="Customer segments for a month on Spark (K-means over the whole history) and their profile, with their warehouse tables.",
 )
 
 retail_daily_schedule = dg.build_schedule_from_partitioned_job(
@@ -46,4 +55,9 @@ retail_daily_schedule = dg.build_schedule_from_partitioned_job(
     minute_of_hour=0,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="At 02:00 UTC, (re)builds yesterday's retail partition end to end: a backstop for anything the landing sensor missed.",
+)
+
+retail_monthly_schedule = dg.build_schedule_from_partitioned_job(
+    retail_monthly_job, day_of_month=1, hour_of_day=5, minute_of_hour=0, default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="On the 1st at 05:00 UTC, segments customers as of the month just ended.",
 )

@@ -29,7 +29,9 @@ def pii() -> PiiKey:
 
 @pytest.fixture
 def resources(lake, warehouse, pii) -> dict:
-    return {"lake": lake, "warehouse": warehouse, "pii": pii}
+    from resources.spark import LocalSpark
+
+    return {"lake": lake, "warehouse": warehouse, "pii": pii, "spark": LocalSpark()}
 
 
 def _free_port() -> int:

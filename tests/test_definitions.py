@@ -21,7 +21,7 @@ print(json.dumps({
     "jobs": sorted(j.name for j in repo.get_all_jobs() if not j.name.startswith("__")),
     "schedules": sorted(s.name for s in repo.schedule_defs),
     "sensors": sorted(s.name for s in repo.sensor_defs),
-    "lake": type(defs.resources["lake"]).__name__,
+    **{name: type(defs.resources[name]).__name__ for name in ("lake", "warehouse", "spark")},
     "stdlib_platform": __import__("platform").__file__,
 }))
 """
@@ -47,20 +47,23 @@ def test_local_definitions_hold_the_whole_retail_graph_and_the_simulator(tmp_pat
         "warehouse/retail/silver_pos_lines", "warehouse/retail/gold_customer_rfm",
     } <= set(loaded["assets"])
     assert {"banking_silver_transactions", "banking_gold_fraud_alerts", "banking_gold_capital_adequacy", "warehouse/banking/gold_account_daily"} <= set(loaded["assets"])
-    assert len(loaded["assets"]) == 51
+    assert {"retail_gold_customer_segments", "banking_gold_monthly_interest", "warehouse/banking/gold_monthly_interest"} <= set(loaded["assets"])
+    assert len(loaded["assets"]) == 57
     assert {"retail_bronze_pos:contract", "retail_silver_pos_lines:error_budget", "retail_silver_pos_lines:schema",
             "retail_gold_store_daily:reconciles_to_silver", "retail_gold_store_product_daily:ranks_dense"} <= set(loaded["checks"])
-    assert loaded["jobs"] == ["banking_daily", "banking_monthly", "retail_daily", "simulate_source_delivery"]
-    assert loaded["schedules"] == ["banking_daily_schedule", "banking_monthly_schedule", "retail_daily_schedule", "simulated_delivery_schedule"]
+    assert loaded["jobs"] == ["banking_daily", "banking_monthly", "retail_daily", "retail_monthly", "simulate_source_delivery"]
+    assert loaded["schedules"] == [
+        "banking_daily_schedule", "banking_monthly_schedule", "retail_daily_schedule", "retail_monthly_schedule", "simulated_delivery_schedule"
+    ]
     assert loaded["sensors"] == ["banking_landing_sensor", "retail_landing_sensor"]
     assert (tmp_path / "pii.key").stat().st_mode & 0o077 == 0  # the generated key is owner-only
 
 
-def test_prod_definitions_use_s3_and_have_no_simulator(tmp_path):
-    loaded = load({"PLATFORM_ENV": "prod", "PLATFORM_LAKE_BUCKET": "lake", "PLATFORM_PII_KEY": "k" * 32, "PLATFORM_WAREHOUSE_PATH": str(tmp_path / "w.duckdb")})
-    assert loaded["lake"] == "S3Lake"
+def test_prod_definitions_use_s3_redshift_and_emr_and_have_no_simulator():
+    loaded = load({"PLATFORM_ENV": "prod", "PLATFORM_LAKE_BUCKET": "lake", "PLATFORM_PII_KEY": "k" * 32})
+    assert (loaded["lake"], loaded["warehouse"], loaded["spark"]) == ("S3Lake", "RedshiftWarehouse", "EmrServerlessSpark")
     assert "simulate_source_delivery" not in loaded["jobs"]
-    assert loaded["schedules"] == ["banking_daily_schedule", "banking_monthly_schedule", "retail_daily_schedule"]
+    assert loaded["schedules"] == ["banking_daily_schedule", "banking_monthly_schedule", "retail_daily_schedule", "retail_monthly_schedule"]
 
 
 def test_an_unknown_environment_is_a_clear_error():
@@ -76,6 +79,6 @@ def test_every_asset_has_a_description_group_and_owner():
     for assets_def in [*RETAIL_ASSETS, *BANKING_ASSETS]:
         for spec in assets_def.specs:
             assert spec.description and spec.group_name and spec.owners, spec.key
-    placeholders = {name: dg.ResourceDefinition.none_resource() for name in ("lake", "warehouse", "pii")}
+    placeholders = {name: dg.ResourceDefinition.none_resource() for name in ("lake", "warehouse", "pii", "spark")}
     graph = dg.Definitions(assets=[*RETAIL_ASSETS, *BANKING_ASSETS], resources=placeholders).resolve_asset_graph()
-    assert len(list(graph.get_all_asset_keys())) == 51
+    assert len(list(graph.get_all_asset_keys())) == 57

@@ -6,13 +6,14 @@ import dagster as dg
 
 from assets.retail.graph import RETAIL_ASSETS
 from resources.pii import PiiKey
+from resources.spark import LocalSpark
 from resources.warehouse import EmbeddedWarehouse
 from sensors import landing
 from sensors.retail import retail_landing_sensor
 
 
 def tick(lake, cursor=None):
-    resources = {"lake": lake, "warehouse": EmbeddedWarehouse(path=lake.root + ".duckdb"), "pii": PiiKey(key="k" * 32)}
+    resources = {"lake": lake, "warehouse": EmbeddedWarehouse(path=lake.root + ".duckdb"), "pii": PiiKey(key="k" * 32), "spark": LocalSpark()}
     defs = dg.Definitions(assets=RETAIL_ASSETS, sensors=[retail_landing_sensor], resources=resources)
     with dg.build_sensor_context(cursor=cursor, resources=resources, instance=dg.DagsterInstance.ephemeral(), definitions=defs) as context:
         result = retail_landing_sensor.evaluate_tick(context)

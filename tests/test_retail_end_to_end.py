@@ -19,6 +19,7 @@ from assets.common.checks import CONTRACT, ERROR_BUDGET
 from assets.retail import schemas
 from assets.retail.graph import RETAIL_ASSETS
 from resources.lake import S3Lake
+from resources.spark import LocalSpark
 from sensors.retail import retail_landing_sensor
 from simulator import deliver
 from simulator.defects import DefectConfig
@@ -164,7 +165,7 @@ def test_the_s3_path_sensor_lists_landing_and_bronze_reads_and_writes_s3(moto_en
     bucket = f"lake-{uuid.uuid4().hex[:12]}"
     boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
     lake = S3Lake(bucket=bucket, s3=S3Resource(endpoint_url=moto_endpoint, region_name="us-east-1"))
-    resources = {"lake": lake, "warehouse": warehouse, "pii": pii}
+    resources = {"lake": lake, "warehouse": warehouse, "pii": pii, "spark": LocalSpark()}
     instance = dg.DagsterInstance.ephemeral()
     manifest = simulate(lake, DAY)
     requests, _ = sensor_tick(resources, instance)

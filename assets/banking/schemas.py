@@ -200,6 +200,20 @@ class CapitalAdequacy(_Strict):
     conservation_buffer_breached: bool = pa.Field(nullable=True)
 
 
+
+class MonthlyInterest(_Strict):
+    """Interest on a savings account for a month, computed on Spark (platform/spark/monthly_interest.py)."""
+
+    month: pl.Date
+    account_id: str = pa.Field(str_matches=r"^\d{12}$", unique=True)
+    currency: str = pa.Field(str_matches=r"^[A-Z]{3}$")
+    days_held: pl.Int64 = pa.Field(ge=1, le=31)
+    average_daily_balance: MONEY
+    interest_rate: RATE = pa.Field(ge=0, le=1)
+    closing_balance: MONEY
+    interest: MONEY = pa.Field(ge=0)
+    new_balance: MONEY
+
 # Where each dataset lives, its contract and its warehouse distribution key (README: warehouse layout).
 SILVER_ACCOUNTS = Dataset("banking", "silver", "accounts", "snapshot_date", ("account_id",), Account, dist_key="account_id")
 SILVER_TRANSACTIONS = Dataset("banking", "silver", "transactions", "transaction_date", ("transaction_id",), Transaction, dist_key="account_id")
@@ -213,3 +227,4 @@ GOLD_FRAUD_ALERTS = Dataset("banking", "gold", "fraud_alerts", "date", ("transac
 GOLD_DAILY_SUMMARY = Dataset("banking", "gold", "daily_summary", "date", ("date", "account_type", "channel"), DailySummary)
 GOLD_LOAN_RISK = Dataset("banking", "gold", "loan_risk", "date", ("date", "loan_id"), LoanRisk, dist_key="loan_id")
 GOLD_CAPITAL_ADEQUACY = Dataset("banking", "gold", "capital_adequacy", "month", ("month",), CapitalAdequacy)
+GOLD_MONTHLY_INTEREST = Dataset("banking", "gold", "monthly_interest", "month", ("month", "account_id"), MonthlyInterest, dist_key="account_id")

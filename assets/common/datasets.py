@@ -52,7 +52,9 @@ class Dataset:
         return f"quarantine/{self.domain}/{self.name}/dt={partition}/data.parquet"
 
 
-def dataset_asset(dataset: Dataset, description: str, deps, check_specs, partitions_def: dg.PartitionsDefinition):
+def dataset_asset(
+    dataset: Dataset, description: str, deps, check_specs, partitions_def: dg.PartitionsDefinition, kinds=("polars", "parquet"), backfill_policy=None
+):
     """The decorator every silver and gold asset shares: its name, partitions, checks, group
     (domain_layer), kinds, tags and owners all follow from the dataset."""
     return dg.asset(
@@ -61,7 +63,8 @@ def dataset_asset(dataset: Dataset, description: str, deps, check_specs, partiti
         deps=deps,
         check_specs=check_specs,
         group_name=f"{dataset.domain}_{dataset.layer}",
-        kinds={"polars", "parquet"},
+        kinds=set(kinds),
+        backfill_policy=backfill_policy,
         description=description,
         tags={"layer": dataset.layer, "domain": dataset.domain},
         owners=[f"team:{dataset.domain}-data"],

@@ -6,6 +6,8 @@ metadata and publish the same way.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import dagster as dg
 import polars as pl
 
@@ -53,15 +55,55 @@ def publish_gold(
     frame: pl.DataFrame,
     checks: list[dg.AssetCheckResult],
     headline: dict | None = None,
+    partition: str | None = None,
 ) -> dg.MaterializeResult:
-    return _publish(context, lake, dataset, frame, [schema_check(dataset.model, frame), *checks], headline or {})
+    return _publish(context, lake, dataset, frame, [schema_check(dataset.model, frame), *checks], headline or {}, partition)
 
 
-def _publish(context, lake, dataset, frame, checks, metadata) -> dg.MaterializeResult:
+@dataclass(frozen=True)
+class GoldPartition:
+    frame: pl.DataFrame
+    checks: list[dg.AssetCheckResult]
+    headline: dict
+
+
+def publish_gold_partitions(
+    context: dg.AssetExecutionContext, lake: LakeStorage, dataset: Dataset, partitions: dict[str, GoldPartition]
+) -> dg.MaterializeResult:
+    """For assets that build a range of partitions in one run (a Spark backfill): each
+    partition is checked and published on its own, as `publish_gold` would. A run reports
+    one result per check, so a check passes only if it passed for every partition, and its
+    metadata names the partitions where it failed."""
+    if len(partitions) == 1:
+        [(partition, gold)] = partitions.items()
+        return publish_gold(context, lake, dataset, gold.frame, gold.checks, gold.headline, partition)
+    results = {p: publish_gold(context, lake, dataset, g.frame, g.checks, g.headline, p) for p, g in partitions.items()}
+    by_check: dict[str, list[tuple[str, dg.AssetCheckResult]]] = {}
+    for partition, result in results.items():
+        for check in result.check_results:
+            by_check.setdefault(check.check_name, []).append((partition, check))
+    checks = [
+        dg.AssetCheckResult(
+            check_name=name,
+            passed=all(c.passed for _, c in outcomes),
+            severity=outcomes[0][1].severity,
+            metadata={"failed_partitions": dg.MetadataValue.json([p for p, c in outcomes if not c.passed]), "partitions": len(outcomes)},
+        )
+        for name, outcomes in by_check.items()
+    ]
+    rows = {p: r.metadata["dagster/row_count"] for p, r in results.items()}
+    published = {p: str(r.metadata.get("published", "yes")) for p, r in results.items()}
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": sum(rows.values()), "rows_by_partition": dg.MetadataValue.json(rows), "published": dg.MetadataValue.json(published)},
+        check_results=checks,
+    )
+
+
+def _publish(context, lake, dataset, frame, checks, metadata, partition: str | None = None) -> dg.MaterializeResult:
     """Only a partition whose blocking checks pass reaches the lake (and so the warehouse load
     downstream), so readers and "the latest snapshot" never see data that failed its contract.
     A failed partition's previous lake file is removed; its rejects stay in quarantine."""
-    partition = context.partition_key
+    partition = partition or context.partition_key
     key = dataset.lake_key(partition)
     blocking = {spec.name for spec in context.assets_def.check_specs if spec.blocking}
     failed = sorted(c.check_name for c in checks if not c.passed and c.check_name in blocking)

@@ -96,3 +96,22 @@ def customer_rfm(lines: pl.DataFrame, products: pl.DataFrame, as_of: date) -> pl
         )
         .sort("customer_id")
     )
+
+
+def segment_summary(segments: pl.DataFrame) -> pl.DataFrame:
+    """Per segment of a month: its size, average spend, visits and recency (the profile marketing reads)."""
+    return (
+        segments.group_by("month", "segment")
+        .agg(
+            pl.len().cast(pl.Int64).alias("customers"),
+            pl.col("monetary").sum().alias("spend"),
+            pl.col("frequency").mean().alias("average_visits"),
+            pl.col("recency_days").mean().alias("average_recency_days"),
+        )
+        .select(
+            "month", "segment", "customers",
+            (pl.col("spend") / pl.col("customers")).round(2).cast(pl.Decimal(14, 2)).alias("average_spend"),
+            "average_visits", "average_recency_days",
+        )
+        .sort("month", "segment")
+    )

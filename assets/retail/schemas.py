@@ -137,6 +137,27 @@ class CustomerRfm(_Strict):
         unique = ["as_of_date", "customer_id"]
 
 
+
+class CustomerSegment(_Strict):
+    """A customer's K-means segment as of a month's end, computed on Spark (platform/spark/customer_segments.py)."""
+
+    month: pl.Date
+    as_of_date: pl.Date
+    customer_id: str = pa.Field(str_matches=r"^C\d{7}$", unique=True)
+    segment: pl.Int64 = pa.Field(ge=1, le=5)
+    recency_days: pl.Int64 = pa.Field(ge=0)
+    frequency: pl.Int64 = pa.Field(ge=1)
+    monetary: pl.Decimal(14, 2)
+
+
+class CustomerSegmentSummary(_Strict):
+    month: pl.Date
+    segment: pl.Int64 = pa.Field(ge=1, le=5, unique=True)
+    customers: pl.Int64 = pa.Field(ge=1)
+    average_spend: pl.Decimal(14, 2)
+    average_visits: pl.Float64 = pa.Field(ge=1)
+    average_recency_days: pl.Float64 = pa.Field(ge=0)
+
 # Where each dataset lives, its contract and its warehouse distribution key (README: warehouse layout).
 SILVER_POS_LINES = Dataset("retail", "silver", "pos_lines", "transaction_date", ("receipt_id", "line_no"), PosLine, dist_key="store_id")
 SILVER_PRODUCTS = Dataset("retail", "silver", "products", "snapshot_date", ("product_id",), Product)
@@ -146,3 +167,5 @@ GOLD_STORE_PRODUCT_DAILY = Dataset("retail", "gold", "store_product_daily", "dat
 GOLD_STORE_DAILY = Dataset("retail", "gold", "store_daily", "date", ("date", "store_id"), StoreDaily, dist_key="store_id")
 GOLD_CATEGORY_REGION_DAILY = Dataset("retail", "gold", "category_region_daily", "date", ("date", "region", "category"), CategoryRegionDaily)
 GOLD_CUSTOMER_RFM = Dataset("retail", "gold", "customer_rfm", "as_of_date", ("as_of_date", "customer_id"), CustomerRfm, dist_key="customer_id")
+GOLD_CUSTOMER_SEGMENTS = Dataset("retail", "gold", "customer_segments", "month", ("month", "customer_id"), CustomerSegment, dist_key="customer_id")
+GOLD_CUSTOMER_SEGMENT_SUMMARY = Dataset("retail", "gold", "customer_segment_summary", "month", ("month", "segment"), CustomerSegmentSummary)

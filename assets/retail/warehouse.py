@@ -1,6 +1,6 @@
 """Retail silver and gold tables in the warehouse's `retail` schema."""
 
-from assets.common.partitions import DAILY
+from assets.common.partitions import DAILY, MONTHLY
 from assets.common.warehouse_load import build_warehouse_load
 from assets.retail import schemas
 
@@ -15,4 +15,7 @@ RETAIL_TABLES = [
     schemas.GOLD_CUSTOMER_RFM,
 ]
 
+MONTHLY_TABLES = [schemas.GOLD_CUSTOMER_SEGMENTS, schemas.GOLD_CUSTOMER_SEGMENT_SUMMARY]
+
 retail_warehouse_load = build_warehouse_load("retail", RETAIL_TABLES, DAILY)
+retail_monthly_warehouse_load = build_warehouse_load("retail", MONTHLY_TABLES, MONTHLY, name="retail_monthly_warehouse_load")

@@ -51,9 +51,10 @@ def test_local_definitions_hold_the_whole_retail_graph_and_the_simulator(tmp_pat
     assert len(loaded["assets"]) == 57
     assert {"retail_bronze_pos:contract", "retail_silver_pos_lines:error_budget", "retail_silver_pos_lines:schema",
             "retail_gold_store_daily:reconciles_to_silver", "retail_gold_store_product_daily:ranks_dense"} <= set(loaded["checks"])
-    assert loaded["jobs"] == ["banking_daily", "banking_monthly", "retail_daily", "retail_monthly", "simulate_source_delivery"]
+    assert loaded["jobs"] == ["banking_daily", "banking_monthly", "retail_daily", "retail_monthly", "simulate_source_delivery", "warehouse_maintenance"]
     assert loaded["schedules"] == [
-        "banking_daily_schedule", "banking_monthly_schedule", "retail_daily_schedule", "retail_monthly_schedule", "simulated_delivery_schedule"
+        "banking_daily_schedule", "banking_monthly_schedule", "retail_daily_schedule", "retail_monthly_schedule", "simulated_delivery_schedule",
+        "warehouse_maintenance_schedule",
     ]
     assert loaded["sensors"] == ["banking_landing_sensor", "retail_landing_sensor"]
     assert (tmp_path / "pii.key").stat().st_mode & 0o077 == 0  # the generated key is owner-only
@@ -63,7 +64,9 @@ def test_prod_definitions_use_s3_redshift_and_emr_and_have_no_simulator():
     loaded = load({"PLATFORM_ENV": "prod", "PLATFORM_LAKE_BUCKET": "lake", "PLATFORM_PII_KEY": "k" * 32})
     assert (loaded["lake"], loaded["warehouse"], loaded["spark"]) == ("S3Lake", "RedshiftWarehouse", "EmrServerlessSpark")
     assert "simulate_source_delivery" not in loaded["jobs"]
-    assert loaded["schedules"] == ["banking_daily_schedule", "banking_monthly_schedule", "retail_daily_schedule", "retail_monthly_schedule"]
+    assert loaded["schedules"] == [
+        "banking_daily_schedule", "banking_monthly_schedule", "retail_daily_schedule", "retail_monthly_schedule", "warehouse_maintenance_schedule"
+    ]
 
 
 def test_an_unknown_environment_is_a_clear_error():

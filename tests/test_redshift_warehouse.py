@@ -179,3 +179,22 @@ def test_redshift_load_stages_parquet_on_s3_copies_it_and_drops_it(moto_endpoint
     assert order.index("COPY") < order.index("DELETE") < order.index("INSERT") and connection.committed
     assert staged_frames[0].equals(load(4).frame)
     assert staging.list_keys("_staging/") == []  # staged data is dropped once loaded
+
+
+def test_weekly_maintenance_vacuums_and_analyzes_the_loaded_tables(postgres_warehouse):
+    from sensors.warehouse_maintenance import warehouse_maintenance
+
+    store = {"store_id": "001", "store_name": "Store 1", "city": "Austin", "state": "TX", "region": "Southwest", "store_type": "market",
+             "open_date": date(2020, 1, 1), "snapshot_date": DAY}
+    stores = retail.SILVER_STORES.table_def()
+    postgres_warehouse.replace_partitions([PartitionLoad(stores, DAY, pl.DataFrame([store]), "retail_silver_stores", "c")], run_id="r")
+    result = warehouse_maintenance.execute_in_process(resources={"warehouse": postgres_warehouse})
+    assert result.success
+    [output] = [e for e in result.all_events if e.event_type_value == "STEP_OUTPUT"]
+    # Only tables that exist yet: one dataset table and its domain's audit table.
+    assert output.event_specific_data.metadata["statements"].value == '- `VACUUM ANALYZE "retail"."silver_stores"`\n- `VACUUM ANALYZE "retail"."load_audit"`'
+
+
+def test_redshift_maintenance_reclaims_deleted_rows_and_refreshes_statistics():
+    sql = RedshiftWarehouse.maintenance_sql(None, retail.SILVER_POS_LINES.table_def())
+    assert sql == ['VACUUM FULL "retail"."silver_pos_lines" TO 99 PERCENT', 'ANALYZE "retail"."silver_pos_lines"']

@@ -10,12 +10,45 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _tree_rss_bytes(root: int) -> int:
+    """RSS of `root` and all its descendants, from /proc (a Spark job's JVM is a grandchild)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+    tree, frontier = {root}, [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        tree.update(children)
+        frontier = children
+    total = 0
+    for pid in tree:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * resource.getpagesize()
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def run_child(script: str, mode: str, *args: str) -> dict:
-    """Runs `script --child mode args…`, which must print one JSON object on its last line."""
-    out = subprocess.run([sys.executable, script, "--child", mode, *args], capture_output=True, text=True, cwd=ROOT)
-    if out.returncode:
-        sys.exit(f"{mode} failed:\n{out.stderr[-4000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    """Runs `script --child mode args…`, which must print one JSON object on its last line.
+    Adds `tree_rss_gb`: the peak RSS of the child's whole process tree, sampled every 0.2 s."""
+    child = subprocess.Popen([sys.executable, script, "--child", mode, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    peak = 0
+    while True:
+        try:
+            stdout, stderr = child.communicate(timeout=0.2)
+            break
+        except subprocess.TimeoutExpired:
+            peak = max(peak, _tree_rss_bytes(child.pid))
+    if child.returncode:
+        sys.exit(f"{mode} failed:\n{stderr[-4000:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result["tree_rss_gb"] = max(peak / 1024**3, result.get("peak_rss_gb", 0))
+    return result
 
 
 def report_child(result: dict) -> None:

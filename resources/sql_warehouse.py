@@ -19,6 +19,7 @@ import time
 import uuid
 from abc import abstractmethod
 from contextlib import contextmanager
+from typing import ClassVar
 
 import dagster as dg
 import polars as pl
@@ -52,7 +53,7 @@ class SqlWarehouse(Warehouse):
     max_attempts: int = Field(default=4, description="Tries of a transaction that failed on a connection error.")
     backoff_seconds: float = 1.0
 
-    dialect: str = "postgres"
+    dialect: ClassVar[str] = "postgres"
 
     @contextmanager
     def _connect(self):
@@ -171,7 +172,7 @@ class RedshiftWarehouse(SqlWarehouse):
     iam_role: str = Field(description="ARN of the role Redshift assumes to read the staging prefix.")
     staging_prefix: str = "_staging/warehouse/"
     sslmode: str = "require"
-    dialect: str = "redshift"
+    dialect: ClassVar[str] = "redshift"
 
     def _copy_into(self, cursor, staging: str, frame: pl.DataFrame) -> list[str]:
         key = f"{self.staging_prefix}{uuid.uuid4().hex}.parquet"

@@ -1,5 +1,4 @@
 import os
-import socket
 
 import pytest
 
@@ -10,6 +9,7 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 from resources.lake import LocalLake  # noqa: E402
 from resources.pii import PiiKey  # noqa: E402
 from resources.warehouse import EmbeddedWarehouse  # noqa: E402
+from tests.postgres_server import free_port  # noqa: E402
 
 
 @pytest.fixture
@@ -34,18 +34,12 @@ def resources(lake, warehouse, pii) -> dict:
     return {"lake": lake, "warehouse": warehouse, "pii": pii, "spark": LocalSpark()}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_endpoint():
     """A real S3 HTTP endpoint (moto's server) for the whole test session."""
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -60,7 +54,7 @@ def postgres_server():
     """A real PostgreSQL for the Redshift-compatible warehouse path, started for the session."""
     from tests.postgres_server import PostgresServer
 
-    server = PostgresServer(_free_port()).start()
+    server = PostgresServer(free_port()).start()
     yield server
     server.stop()
 

@@ -20,10 +20,11 @@ DATASET = schemas.GOLD_CUSTOMER_SEGMENTS
 
 
 def _history(lake: LakeStorage, last_day: date) -> list[str]:
-    """Every published silver pos_lines partition up to `last_day`: the whole history."""
-    days = [d.removeprefix("dt=") for d in lake.list_dirs(schemas.SILVER_POS_LINES.prefix) if d.startswith("dt=")]
-    keys = [schemas.SILVER_POS_LINES.lake_key(d) for d in days if d <= last_day.isoformat()]
-    return [k for k in keys if lake.exists(k)]
+    """Every published silver pos_lines partition up to `last_day`: the whole history, in one
+    paginated listing (years of days would otherwise cost a request per day)."""
+    last_key = schemas.SILVER_POS_LINES.lake_key(last_day.isoformat())
+    keys = (o.key for o in lake.list_objects(schemas.SILVER_POS_LINES.prefix))
+    return [k for k in keys if k.endswith("/data.parquet") and k <= last_key]
 
 
 @spark_asset(

@@ -10,3 +10,5 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 uv sync --frozen --quiet
 export SPARK_LOCAL_IP=127.0.0.1
+# The dbt manifest is built here, never committed: Dagster reads the marts' lineage from it.
+uv run --quiet dbt parse --quiet --project-dir platform/dbt --profiles-dir platform/dbt

@@ -33,8 +33,8 @@ from resources.warehouse import (
     Warehouse,
     audit_row,
     audit_table,
-    create_table_sql,
     quote_identifier,
+    schema_sql,
     warehouse_frame,
 )
 
@@ -103,10 +103,8 @@ class SqlWarehouse(Warehouse):
         return self._with_retries(transaction)
 
     def _replace(self, cursor, load: PartitionLoad, run_id: str, staged: list[str]) -> LoadReceipt:
-        audit = audit_table(load.table.schema)
-        cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(load.table.schema)}")
-        cursor.execute(create_table_sql(load.table, self.dialect))
-        cursor.execute(create_table_sql(audit, self.dialect))
+        for statement in schema_sql([load.table], self.dialect):
+            cursor.execute(statement)
         staging = quote_identifier(f"staging_{load.table.name}")
         cursor.execute(f"CREATE TEMP TABLE {staging} (LIKE {load.table.qualified})")
         staged += self._copy_into(cursor, staging, warehouse_frame(load))
@@ -114,7 +112,8 @@ class SqlWarehouse(Warehouse):
         replaced = cursor.rowcount
         cursor.execute(f"INSERT INTO {load.table.qualified} SELECT * FROM {staging}")
         cursor.execute(f"DROP TABLE {staging}")
-        cursor.execute(f"INSERT INTO {audit.qualified} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", audit_row(load, replaced, run_id))
+        audit = audit_table(load.table.schema).qualified
+        cursor.execute(f"INSERT INTO {audit} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", audit_row(load, replaced, run_id))
         return LoadReceipt(f"{load.table.schema}.{load.table.name}", str(load.partition_value), load.frame.height, replaced)
 
     @abstractmethod
@@ -136,6 +135,15 @@ class SqlWarehouse(Warehouse):
 
         return self._with_retries(read)
 
+    def create_tables(self, tables: list[TableDef]) -> None:
+        def create(con) -> None:
+            with con.cursor() as cursor:
+                for statement in schema_sql(tables, self.dialect):
+                    cursor.execute(statement)
+            con.commit()
+
+        self._with_retries(create)
+
     def maintain(self, tables: list[TableDef]) -> list[str]:
         statements = [s for t in tables for s in self.maintenance_sql(t)]
 
@@ -150,6 +158,13 @@ class SqlWarehouse(Warehouse):
 
     def maintenance_sql(self, table: TableDef) -> list[str]:
         return [f"VACUUM ANALYZE {table.qualified}"]
+
+    def dbt_target(self) -> tuple[str, dict[str, str]]:
+        # dbt scrubs DBT_ENV_SECRET_* values from its logs.
+        return self.dialect, {
+            "PLATFORM_REDSHIFT_HOST": self.host, "PLATFORM_REDSHIFT_PORT": str(self.port), "PLATFORM_REDSHIFT_DATABASE": self.database,
+            "PLATFORM_REDSHIFT_USER": self.user, "PLATFORM_REDSHIFT_SSLMODE": self.sslmode, "DBT_ENV_SECRET_WAREHOUSE_PASSWORD": self.password or "",
+        }
 
 
 class PostgresWarehouse(SqlWarehouse):

@@ -85,8 +85,22 @@ class Warehouse(dg.ConfigurableResource, ABC):
         """Runs read-only SQL from code; values go in `params`, with `?` placeholders."""
 
     @abstractmethod
+    def create_tables(self, tables: list[TableDef]) -> None:
+        """Creates whatever of these tables (and their schemas' audit tables) does not exist yet."""
+
+    @abstractmethod
     def maintain(self, tables: list[TableDef]) -> list[str]:
         """Reclaim space and refresh planner statistics; returns the statements it ran."""
+
+    @abstractmethod
+    def dbt_target(self) -> tuple[str, dict[str, str]]:
+        """The dbt target (platform/dbt/profiles.yml) that reaches this warehouse, and the
+        environment variables its profile reads."""
+
+    @contextmanager
+    def exclusive(self):
+        """Held while another process (dbt) writes the warehouse; a server needs nothing."""
+        yield
 
 
 _SQL_TYPES = {
@@ -126,6 +140,15 @@ def create_table_sql(table: TableDef, dialect: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table.qualified} ({columns}){layout}"
 
 
+def schema_sql(tables: list[TableDef], dialect: str) -> list[str]:
+    """DDL for the tables, their schemas and each schema's audit table; all of it idempotent."""
+    schemas = sorted({t.schema for t in tables})
+    return [
+        *(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(s)}" for s in schemas),
+        *(create_table_sql(t, dialect) for t in [*tables, *map(audit_table, schemas)]),
+    ]
+
+
 def audit_table(schema: str) -> TableDef:
     columns = [("asset", pl.String), ("target_table", pl.String), ("partition_key", pl.String), ("row_count", pl.Int64),
                ("replaced_rows", pl.Int64), ("checksum", pl.String), ("run_id", pl.String), ("loaded_at", pl.Datetime("us", "UTC"))]
@@ -154,17 +177,25 @@ class EmbeddedWarehouse(Warehouse):
     path: str
 
     @contextmanager
-    def _connect(self):
-        import duckdb
-
+    def exclusive(self):
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         with open(self.path + ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    @contextmanager
+    def _connect(self):
+        import duckdb
+
+        with self.exclusive():
             con = duckdb.connect(self.path)
             try:
                 yield con
             finally:
                 con.close()
+
+    def dbt_target(self) -> tuple[str, dict[str, str]]:
+        return "local", {"PLATFORM_DBT_DUCKDB_PATH": str(Path(self.path).resolve())}
 
     def replace_partitions(self, loads: list[PartitionLoad], run_id: str) -> list[LoadReceipt]:
         with self._connect() as con:
@@ -179,21 +210,24 @@ class EmbeddedWarehouse(Warehouse):
 
     @staticmethod
     def _replace(con, load: PartitionLoad, run_id: str) -> LoadReceipt:
-        audit = audit_table(load.table.schema)
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(load.table.schema)}")
-        con.execute(create_table_sql(load.table, "duckdb"))
-        con.execute(create_table_sql(audit, "duckdb"))
+        for statement in schema_sql([load.table], "duckdb"):
+            con.execute(statement)
         target = load.table.qualified
         replaced = con.execute(f"DELETE FROM {target} WHERE {quote_identifier(load.partition_column)} = ?", [load.partition_value]).fetchone()[0]
         con.register("incoming", warehouse_frame(load).to_arrow())
         con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM incoming")
         con.unregister("incoming")
-        con.execute(f"INSERT INTO {audit.qualified} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(audit_row(load, replaced, run_id)))
+        con.execute(f"INSERT INTO {audit_table(load.table.schema).qualified} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(audit_row(load, replaced, run_id)))
         return LoadReceipt(f"{load.table.schema}.{load.table.name}", str(load.partition_value), load.frame.height, replaced)
 
     def query(self, sql: str, params: tuple = ()) -> pl.DataFrame:
         with self._connect() as con:
             return con.execute(sql, list(params)).pl()
+
+    def create_tables(self, tables: list[TableDef]) -> None:
+        with self._connect() as con:
+            for statement in schema_sql(tables, "duckdb"):
+                con.execute(statement)
 
     def maintain(self, tables: list[TableDef]) -> list[str]:
         # DuckDB reclaims space on CHECKPOINT; ANALYZE refreshes its statistics.

@@ -70,14 +70,14 @@ banking_landing_sensor = build_landing_sensor(
     DAILY,
     "Watches landing/banking/ for new, late or re-delivered files and runs each (source, day) once: snapshots through "
     "silver, the loan book through loan_risk, transactions through the ledger, fraud alerts and the daily summary, each "
-    "with its warehouse tables. Bureau scores are monthly.",
+    "with its warehouse tables. Bureau scores are monthly. The dbt marts follow by automation.",
     partitions_by_source={BUREAU_SCORES.name: MONTHLY},
 )
 
 banking_daily_job = dg.define_asset_job(
     "banking_daily",
     selection=(
-        dg.AssetSelection.groups("banking_bronze", "banking_silver", "banking_gold", "banking_warehouse")
+        dg.AssetSelection.groups("banking_bronze", "banking_silver", "banking_gold", "banking_warehouse", "banking_marts")
         - dg.AssetSelection.assets(banking_bronze_bureau_scores, banking_silver_bureau_scores, banking_gold_capital_adequacy, banking_gold_monthly_interest)
         - dg.AssetSelection.assets(*map(warehouse_key, MONTHLY_TABLES))
     ),

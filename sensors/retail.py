@@ -13,7 +13,7 @@ from assets.retail.sources import CUSTOMERS, POS, PRODUCTS, STORES
 from assets.retail.warehouse import MONTHLY_TABLES
 from sensors.landing import build_landing_sensor
 
-RETAIL_GROUPS = ("retail_bronze", "retail_silver", "retail_gold", "retail_warehouse")
+RETAIL_GROUPS = ("retail_bronze", "retail_silver", "retail_gold", "retail_warehouse", "retail_marts")
 GOLD_TABLES = [schemas.GOLD_STORE_PRODUCT_DAILY, schemas.GOLD_STORE_DAILY, schemas.GOLD_CATEGORY_REGION_DAILY, schemas.GOLD_CUSTOMER_RFM]
 
 retail_landing_sensor = build_landing_sensor(
@@ -32,14 +32,15 @@ retail_landing_sensor = build_landing_sensor(
     },
     DAILY,
     "Watches landing/retail/ for new, late or re-delivered files and runs each (source, day) once: "
-    "reference snapshots through silver, POS files through silver and all retail gold, each with its warehouse tables.",
+    "reference snapshots through silver, POS files through silver and all retail gold, each with its warehouse tables. "
+    "The dbt marts follow by automation.",
 )
 
 retail_daily_job = dg.define_asset_job(
     "retail_daily",
     selection=dg.AssetSelection.groups(*RETAIL_GROUPS) - dg.AssetSelection.assets(*RETAIL_SEGMENTS, *map(warehouse_key, MONTHLY_TABLES)),
     partitions_def=DAILY,
-    description="The daily retail graph (bronze -> silver -> gold, and the warehouse tables) for one day.",
+    description="The daily retail graph (bronze -> silver -> gold -> warehouse tables -> dbt marts) for one day.",
 )
 
 retail_monthly_job = dg.define_asset_job(

@@ -48,7 +48,8 @@ def test_local_definitions_hold_the_whole_retail_graph_and_the_simulator(tmp_pat
     } <= set(loaded["assets"])
     assert {"banking_silver_transactions", "banking_gold_fraud_alerts", "banking_gold_capital_adequacy", "warehouse/banking/gold_account_daily"} <= set(loaded["assets"])
     assert {"retail_gold_customer_segments", "banking_gold_monthly_interest", "warehouse/banking/gold_monthly_interest"} <= set(loaded["assets"])
-    assert len(loaded["assets"]) == 57
+    assert {"marts/retail/fact_sales", "marts/retail/dim_customer", "marts/banking/mart_regulatory_capital"} <= set(loaded["assets"])
+    assert len(loaded["assets"]) == 69
     assert {"retail_bronze_pos:contract", "retail_silver_pos_lines:error_budget", "retail_silver_pos_lines:schema",
             "retail_gold_store_daily:reconciles_to_silver", "retail_gold_store_product_daily:ranks_dense"} <= set(loaded["checks"])
     assert loaded["jobs"] == ["banking_daily", "banking_monthly", "retail_daily", "retail_monthly", "simulate_source_delivery", "warehouse_maintenance"]
@@ -56,7 +57,7 @@ def test_local_definitions_hold_the_whole_retail_graph_and_the_simulator(tmp_pat
         "banking_daily_schedule", "banking_monthly_schedule", "retail_daily_schedule", "retail_monthly_schedule", "simulated_delivery_schedule",
         "warehouse_maintenance_schedule",
     ]
-    assert loaded["sensors"] == ["banking_landing_sensor", "retail_landing_sensor"]
+    assert loaded["sensors"] == ["banking_landing_sensor", "marts_automation_sensor", "retail_landing_sensor"]
     assert (tmp_path / "pii.key").stat().st_mode & 0o077 == 0  # the generated key is owner-only
 
 
@@ -84,4 +85,4 @@ def test_every_asset_has_a_description_group_and_owner():
             assert spec.description and spec.group_name and spec.owners, spec.key
     placeholders = {name: dg.ResourceDefinition.none_resource() for name in ("lake", "warehouse", "pii", "spark")}
     graph = dg.Definitions(assets=[*RETAIL_ASSETS, *BANKING_ASSETS], resources=placeholders).resolve_asset_graph()
-    assert len(list(graph.get_all_asset_keys())) == 57
+    assert len(list(graph.get_all_asset_keys())) == 69

@@ -143,7 +143,8 @@ def test_over_the_error_budget_gold_is_not_built(resources, lake):
     assert not any(name.startswith("retail_gold") for name in materialized)
     assert not lake.exists(schemas.SILVER_POS_LINES.lake_key(DAY.isoformat()))
     assert lake.read_parquet(schemas.SILVER_POS_LINES.quarantine_key(DAY.isoformat())).height > 0
-    assert "silver_pos_lines" not in resources["warehouse"].query("select table_name from information_schema.tables").get_column("table_name").to_list()
+    # The table exists (a domain's tables are created with its first load), but holds nothing of the day.
+    assert resources["warehouse"].query("select count(*) from retail.silver_pos_lines where transaction_date = ?", (DAY,)).item() == 0
 
 
 @pytest.mark.parametrize("case", ["schema_drift_extra_column", "corrupt_gzip"])

@@ -200,7 +200,6 @@ class CapitalAdequacy(_Strict):
     conservation_buffer_breached: bool = pa.Field(nullable=True)
 
 
-
 class MonthlyInterest(_Strict):
     """Interest on a savings account for a month, computed on Spark (platform/spark/monthly_interest.py)."""
 

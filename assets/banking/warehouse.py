@@ -10,5 +10,5 @@ DAILY_TABLES = [
 ]
 MONTHLY_TABLES = [schemas.SILVER_BUREAU_SCORES, schemas.GOLD_CAPITAL_ADEQUACY, schemas.GOLD_MONTHLY_INTEREST]
 
-banking_warehouse_load = build_warehouse_load("banking", DAILY_TABLES, DAILY)
-banking_monthly_warehouse_load = build_warehouse_load("banking", MONTHLY_TABLES, MONTHLY, name="banking_monthly_warehouse_load")
+banking_warehouse_load = build_warehouse_load("banking", DAILY_TABLES, DAILY, [*DAILY_TABLES, *MONTHLY_TABLES])
+banking_monthly_warehouse_load = build_warehouse_load("banking", MONTHLY_TABLES, MONTHLY, [*DAILY_TABLES, *MONTHLY_TABLES], name="banking_monthly_warehouse_load")

@@ -23,7 +23,11 @@ def warehouse_key(dataset: Dataset) -> dg.AssetKey:
     return dg.AssetKey(["warehouse", dataset.domain, dataset.warehouse_table])
 
 
-def build_warehouse_load(domain: str, datasets: list[Dataset], partitions_def: dg.PartitionsDefinition, name: str = "") -> dg.AssetsDefinition:
+def build_warehouse_load(
+    domain: str, datasets: list[Dataset], partitions_def: dg.PartitionsDefinition, domain_tables: list[Dataset], name: str = ""
+) -> dg.AssetsDefinition:
+    """`domain_tables` are created (empty) on the first load, so the domain's whole schema
+    exists for analysts and the dbt marts before every table has had its first partition."""
     by_key = {warehouse_key(d): d for d in datasets}
     specs = [
         dg.AssetSpec(
@@ -52,6 +56,7 @@ def build_warehouse_load(domain: str, datasets: list[Dataset], partitions_def: d
             frame = pl.read_parquet(io.BytesIO(data))
             checksum = hashlib.sha256(data).hexdigest()
             loads.append(PartitionLoad(dataset.table_def(), date.fromisoformat(partition), frame, dataset.asset_name, checksum))
+        warehouse.create_tables([d.table_def() for d in domain_tables])
         receipts = warehouse.replace_partitions(loads, context.run.run_id)
         for dataset, receipt in zip(selected, receipts, strict=True):
             yield dg.MaterializeResult(

@@ -17,5 +17,5 @@ RETAIL_TABLES = [
 
 MONTHLY_TABLES = [schemas.GOLD_CUSTOMER_SEGMENTS, schemas.GOLD_CUSTOMER_SEGMENT_SUMMARY]
 
-retail_warehouse_load = build_warehouse_load("retail", RETAIL_TABLES, DAILY)
-retail_monthly_warehouse_load = build_warehouse_load("retail", MONTHLY_TABLES, MONTHLY, name="retail_monthly_warehouse_load")
+retail_warehouse_load = build_warehouse_load("retail", RETAIL_TABLES, DAILY, [*RETAIL_TABLES, *MONTHLY_TABLES])
+retail_monthly_warehouse_load = build_warehouse_load("retail", MONTHLY_TABLES, MONTHLY, [*RETAIL_TABLES, *MONTHLY_TABLES], name="retail_monthly_warehouse_load")

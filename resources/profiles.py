@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
+from resources.alerts import Alerting
 from resources.lake import LocalLake, S3Lake
 from resources.pii import PiiKey, ensure_local_pii_key
 from resources.spark import EmrServerlessSpark, LocalSpark
@@ -33,12 +34,28 @@ def local_resources() -> dict:
     """The embedded default: a lake directory, a DuckDB warehouse file under PLATFORM_LOCAL_DIR, and local Spark."""
     root = local_dir()
     ensure_local_pii_key(root)
+    lake = LocalLake(root=str(root / "lake"))
     return {
-        "lake": LocalLake(root=str(root / "lake")),
+        "lake": lake,
+        "alerting": _alerting(lake),
         "warehouse": EmbeddedWarehouse(path=str(root / "warehouse.duckdb")),
         "pii": PiiKey(key=dg.EnvVar("PLATFORM_PII_KEY")),
         "spark": LocalSpark(),
     }
+
+
+def _optional_secret(name: str):
+    return dg.EnvVar(name) if os.environ.get(name) else None
+
+
+def _alerting(lake) -> Alerting:
+    """The alert log in the lake always; Slack and the webhook when their variables are set."""
+    return Alerting(
+        lake=lake,
+        webhook_url=_optional_secret("PLATFORM_ALERT_WEBHOOK_URL"),  # webhook URLs often embed a token
+        slack_token=_optional_secret("PLATFORM_SLACK_TOKEN"),
+        slack_channel=os.environ.get("PLATFORM_SLACK_CHANNEL"),
+    )
 
 
 def _prod_warehouse(lake: S3Lake):
@@ -64,6 +81,7 @@ def prod_resources() -> dict:
     lake = S3Lake(bucket=dg.EnvVar("PLATFORM_LAKE_BUCKET"), s3=s3)
     return {
         "lake": lake,
+        "alerting": _alerting(lake),
         "warehouse": _prod_warehouse(lake),
         "pii": PiiKey(key=dg.EnvVar("PLATFORM_PII_KEY")),
         "spark": EmrServerlessSpark(

@@ -57,7 +57,7 @@ def test_local_definitions_hold_the_whole_retail_graph_and_the_simulator(tmp_pat
         "banking_daily_schedule", "banking_monthly_schedule", "retail_daily_schedule", "retail_monthly_schedule", "simulated_delivery_schedule",
         "warehouse_maintenance_schedule",
     ]
-    assert loaded["sensors"] == ["banking_landing_sensor", "marts_automation_sensor", "retail_landing_sensor"]
+    assert loaded["sensors"] == ["alert_sensor", "banking_landing_sensor", "marts_automation_sensor", "retail_landing_sensor"]
     assert (tmp_path / "pii.key").stat().st_mode & 0o077 == 0  # the generated key is owner-only
 
 

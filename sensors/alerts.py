@@ -1,0 +1,142 @@
+"""The alert sensor: failed asset checks, failed runs and missed freshness SLAs become alerts.
+
+It reads new events from the instance's event log after its cursor (one per event type),
+so each failure is seen once; the alert log (resources/alerts.py) also refuses a key it has
+delivered before, so a lost cursor cannot send an alert twice. The cursor only advances
+when a tick completes: a tick that raises is re-read in full by the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+
+import dagster as dg
+from dagster._core.events import DagsterEventType
+
+from resources.alerts import NOTIFY, PAGE, Alert, Alerting
+from sensors.freshness import missed_slas
+
+EVENTS_PER_TICK = 500
+
+
+def run_url(run_id: str) -> str:
+    return f"{os.environ.get('PLATFORM_UI_URL', 'http://127.0.0.1:3000').rstrip('/')}/runs/{run_id}"
+
+
+def domain_of(asset: dg.AssetKey) -> str:
+    parts = [part for piece in asset.path for part in piece.split("_")]
+    return next((d for d in ("retail", "banking") if d in parts), "platform")
+
+
+def _counts(metadata: dict) -> dict:
+    """The check's metadata values that a reader of an alert wants: counts, totals, reasons."""
+    return {name: value.value for name, value in metadata.items() if isinstance(value.value, (int, float, str, list, dict)) and name != "sample"}
+
+
+def _new_records(instance: dg.DagsterInstance, event_type: DagsterEventType, after: int):
+    return instance.get_event_records(dg.EventRecordsFilter(event_type, after_cursor=after), limit=EVENTS_PER_TICK, ascending=True)
+
+
+def check_alerts(instance: dg.DagsterInstance, records) -> list[Alert]:
+    alerts = []
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if evaluation.passed:
+            continue
+        run = instance.get_run_by_id(record.run_id)
+        partition = evaluation.partition or (run.tags.get("dagster/partition") if run else None)
+        blocking = evaluation.severity == dg.AssetCheckSeverity.ERROR
+        alerts.append(Alert(
+            key=f"check:{record.run_id}:{evaluation.asset_key.to_user_string()}:{evaluation.check_name}",
+            severity=PAGE if blocking else NOTIFY,
+            kind="check_failed",
+            domain=domain_of(evaluation.asset_key),
+            asset=evaluation.asset_key.to_user_string(),
+            partition=partition,
+            check=evaluation.check_name,
+            title=f"check {evaluation.check_name} failed" + (" (blocking: downstream assets were not built)" if evaluation.blocking else ""),
+            details=_counts(evaluation.metadata),
+            run_url=run_url(record.run_id),
+        ))
+    return alerts
+
+
+def _failed_error_checks(instance: dg.DagsterInstance, run_id: str) -> bool:
+    evaluations = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+    return any(
+        not e.dagster_event.event_specific_data.passed and e.dagster_event.event_specific_data.severity == dg.AssetCheckSeverity.ERROR
+        for e in evaluations
+    )
+
+
+def _first_step_failure(instance: dg.DagsterInstance, run_id: str) -> tuple[str | None, str | None]:
+    """The first failed step (for an asset run, the asset's op) and the first line of its error."""
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
+        error = entry.dagster_event.event_specific_data.error
+        return entry.step_key, (error.message.strip().splitlines() or [""])[-1] if error else None
+    return None, None
+
+
+def run_alerts(instance: dg.DagsterInstance, records) -> list[Alert]:
+    """A run that failed because a blocking check failed is already reported by that check's
+    alert: one failure, one alert."""
+    alerts = []
+    for record in records:
+        if _failed_error_checks(instance, record.run_id):
+            continue
+        run = instance.get_run_by_id(record.run_id)
+        step, error = _first_step_failure(instance, record.run_id)
+        asset = step or (run.job_name if run else "unknown")
+        reason = error or (record.event_log_entry.message or "").splitlines()[0]
+        alerts.append(Alert(
+            key=f"run:{record.run_id}",
+            severity=PAGE,
+            kind="run_failed",
+            domain=domain_of(dg.AssetKey(asset)),
+            asset=asset,
+            partition=run.tags.get("dagster/partition") if run else None,
+            title=f"run failed: {reason[:300]}",
+            details={"job": run.job_name if run else None, "failed_step": step},
+            run_url=run_url(record.run_id),
+        ))
+    return alerts
+
+
+def freshness_alerts(instance: dg.DagsterInstance, now: datetime) -> list[Alert]:
+    return [
+        Alert(
+            key=f"freshness:{asset.to_user_string()}:{partition}",
+            severity=PAGE,
+            kind="freshness_missed",
+            domain=sla.domain,
+            asset=asset.to_user_string(),
+            partition=partition,
+            title=f"missed freshness SLA: {sla.name}",
+            details={"deadline": deadline.isoformat(), "sla": sla.name},
+        )
+        for sla, asset, partition, deadline in missed_slas(instance, now)
+    ]
+
+
+@dg.sensor(
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Raises alerts for failed asset checks (ERROR pages, WARN notifies), failed runs and missed freshness SLAs, "
+    "to the alert log in the lake and to Slack or a webhook when configured. Each tick's log lists the alerts it raised.",
+)
+def alert_sensor(context: dg.SensorEvaluationContext, alerting: Alerting):
+    cursor = json.loads(context.cursor) if context.cursor else {"checks": 0, "runs": 0}
+    checks = _new_records(context.instance, DagsterEventType.ASSET_CHECK_EVALUATION, cursor["checks"])
+    runs = _new_records(context.instance, DagsterEventType.RUN_FAILURE, cursor["runs"])
+    alerts = [*check_alerts(context.instance, checks), *run_alerts(context.instance, runs), *freshness_alerts(context.instance, datetime.now(UTC))]
+    raised = alerting.deliver(alerts)
+    for alert in raised:
+        context.log.warning(alert.summary())
+    still_undelivered = alerting.retry_undelivered()
+    context.update_cursor(json.dumps({
+        "checks": checks[-1].storage_id if checks else cursor["checks"],
+        "runs": runs[-1].storage_id if runs else cursor["runs"],
+    }))
+    return dg.SkipReason(f"{len(raised)} new alert(s); {still_undelivered} waiting for a sink to recover")

@@ -1,0 +1,70 @@
+"""Freshness SLAs: by when each day's (or month's) data must be built.
+
+The alert sensor checks, for each SLA, the newest partition whose deadline has passed; if
+any of the SLA's assets has not materialized it, that is a missed SLA and it pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import dagster as dg
+
+from assets.common.partitions import DAILY, MONTHLY
+
+
+@dataclass(frozen=True)
+class FreshnessSla:
+    name: str
+    domain: str
+    assets: tuple[dg.AssetKey, ...]
+    partitions: dg.TimeWindowPartitionsDefinition
+    due_after_partition_end: timedelta
+
+    def latest_due_partition(self, now: datetime) -> tuple[str, datetime] | None:
+        """The newest partition whose deadline is at or before `now`, with that deadline."""
+        cutoff = now - self.due_after_partition_end  # a partition ending before this is due
+        current = self._window_at(cutoff)
+        if current.start <= self.partitions.start:
+            return None
+        window = self._window_at(current.start - timedelta(seconds=1))
+        return window.start.date().isoformat(), window.end + self.due_after_partition_end
+
+    def _window_at(self, moment: datetime):
+        return self.partitions.time_window_for_partition_key(self.partitions.get_partition_key_for_timestamp(moment.timestamp()))
+
+
+def _keys(*names: str) -> tuple[dg.AssetKey, ...]:
+    return tuple(dg.AssetKey(name) for name in names)
+
+
+FRESHNESS_SLAS = [
+    FreshnessSla(
+        "retail gold for day D by 06:00 UTC on D+1", "retail",
+        _keys("retail_gold_store_product_daily", "retail_gold_store_daily", "retail_gold_category_region_daily", "retail_gold_customer_rfm"),
+        DAILY, timedelta(hours=6),
+    ),
+    FreshnessSla(
+        "banking account_daily and fraud_alerts for day D by 05:00 UTC on D+1", "banking",
+        _keys("banking_gold_account_daily", "banking_gold_fraud_alerts"), DAILY, timedelta(hours=5),
+    ),
+    FreshnessSla(
+        "capital adequacy for a month by the 3rd of the next month", "banking",
+        _keys("banking_gold_capital_adequacy"), MONTHLY, timedelta(days=2),
+    ),
+]
+
+
+def missed_slas(instance: dg.DagsterInstance, now: datetime) -> list[tuple[FreshnessSla, dg.AssetKey, str, datetime]]:
+    missed = []
+    for sla in FRESHNESS_SLAS:
+        due = sla.latest_due_partition(now)
+        if due is None:
+            continue
+        partition, deadline = due
+        for asset in sla.assets:
+            records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=asset, asset_partitions=[partition]), limit=1)
+            if not records.records:
+                missed.append((sla, asset, partition, deadline))
+    return missed

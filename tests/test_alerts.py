@@ -1,0 +1,149 @@
+"""Alerts: a failing blocking check, a failed run and a missed freshness SLA each raise one
+alert with the fields an on-call engineer needs; nothing is sent twice, even after the
+sensor loses its cursor; a webhook that is down gets the alert later, not never."""
+
+import json
+import threading
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import dagster as dg
+import pytest
+
+from assets.banking.graph import BANKING_ASSETS
+from assets.banking.interest import banking_gold_monthly_interest
+from resources.alerts import PAGE, Alert, Alerting
+from sensors.alerts import alert_sensor, freshness_alerts
+from simulator import deliver
+from simulator.defects import DefectConfig
+from simulator.retail import SCALES, generate_retail_day_with_manifest
+from tests.postgres_server import free_port
+from tests.test_retail_end_to_end import execute, sensor_tick
+
+DAY = date(2024, 10, 2)
+
+
+def tick(instance, alerting: Alerting, cursor=None) -> str | None:
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"alerting": alerting}) as context:
+        alert_sensor.evaluate_tick(context)
+        return context.cursor
+
+
+def raised(alerting: Alerting, kind: str) -> list[dict]:
+    return [a for a in alerting.read_log() if a["kind"] == kind]
+
+
+def test_a_failing_blocking_check_raises_exactly_one_alert_and_blocks_downstream(resources, lake):
+    instance, alerting = dg.DagsterInstance.ephemeral(), Alerting(lake=lake)
+    deliver(lake, generate_retail_day_with_manifest(DAY, SCALES["test"], seed=11, defects=DefectConfig(row_defect_rate=0.12))[0])
+    requests, _ = sensor_tick(resources, instance)
+    results = execute(requests, resources, instance)
+    pos = results[[r.tags["source"] for r in requests].index("retail/pos")]
+    assert not any(e.asset_key.to_user_string().startswith("retail_gold") for e in pos.get_asset_materialization_events())
+
+    cursor = tick(instance, alerting)
+    [alert] = [a for a in raised(alerting, "check_failed") if a["check"] == "error_budget"]
+    assert alert["severity"] == PAGE and alert["domain"] == "retail" and alert["asset"] == "retail_silver_pos_lines"
+    assert alert["partition"] == DAY.isoformat() and alert["run_url"].endswith(f"/runs/{pos.run_id}")
+    assert alert["details"]["quarantined"] > 0 and alert["details"]["error_rate"] > 0.05 and alert["details"]["reasons"]
+    assert "downstream" in alert["title"]
+    assert raised(alerting, "run_failed") == []  # the run failed because of the check: one failure, one alert
+    pages = [a["check"] for a in raised(alerting, "check_failed") if a["severity"] == PAGE]
+    assert pages == ["error_budget"]  # WARN checks (quarantine, price_below_cost) notify; they do not page
+
+    before = len(alerting.read_log())
+    tick(instance, alerting, cursor)
+    tick(instance, alerting, cursor=None)  # a restarted sensor that lost its cursor
+    assert len(alerting.read_log()) == before
+
+
+def test_a_failed_run_raises_an_alert(resources, lake):
+    instance, alerting = dg.DagsterInstance.ephemeral(), Alerting(lake=lake)
+    result = dg.materialize(BANKING_ASSETS, selection=[banking_gold_monthly_interest.key], partition_key="2024-10-01",
+                            resources=resources, instance=instance, raise_on_error=False)
+    assert not result.success
+    tick(instance, alerting)
+    [alert] = raised(alerting, "run_failed")
+    assert alert["severity"] == PAGE and alert["domain"] == "banking" and alert["asset"] == "banking_gold_monthly_interest"
+    assert alert["partition"] == "2024-10-01" and "no published accounts snapshot" in alert["title"]
+    assert alert["run_url"].endswith(f"/runs/{result.run_id}")
+
+
+def test_a_missed_freshness_sla_raises_an_alert_once(lake):
+    instance, alerting = dg.DagsterInstance.ephemeral(), Alerting(lake=lake)
+    at_0530 = datetime(2024, 10, 3, 5, 30, tzinfo=UTC)
+    missed = freshness_alerts(instance, at_0530)
+    by_asset = {a.asset: a for a in missed}
+    # 05:30 on the 3rd: banking's 05:00 deadline for the 2nd has passed, retail's 06:00 has not (its latest due day is the 1st).
+    assert by_asset["banking_gold_fraud_alerts"].partition == "2024-10-02"
+    assert by_asset["retail_gold_store_daily"].partition == "2024-10-01"
+    assert by_asset["banking_gold_capital_adequacy"].partition == "2024-09-01"  # due by 3 October
+    assert all(a.severity == PAGE and a.details["deadline"] for a in missed)
+    assert len(alerting.deliver(missed)) == len(missed) and alerting.deliver(missed) == []
+
+    instance.report_runless_asset_event(dg.AssetMaterialization("banking_gold_fraud_alerts", partition="2024-10-02"))
+    assert "banking_gold_fraud_alerts" not in {a.asset for a in freshness_alerts(instance, at_0530)}
+
+
+class Receiver(BaseHTTPRequestHandler):
+    received: list[dict] = []
+    failures_to_come = 0  # answer 503 this many times first, as a struggling endpoint would
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if Receiver.failures_to_come:
+            Receiver.failures_to_come -= 1
+            self.send_response(503)
+        else:
+            Receiver.received.append(body)
+            self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook_port():
+    return free_port()
+
+
+def serve(port: int) -> HTTPServer:
+    server = HTTPServer(("127.0.0.1", port), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def alert(key: str) -> Alert:
+    return Alert(key=key, severity=PAGE, kind="check_failed", domain="retail", asset="retail_silver_pos_lines", partition="2024-10-02",
+                 check="error_budget", title="check error_budget failed", details={"rows_quarantined": 12})
+
+
+def test_the_webhook_receives_alerts_and_one_that_is_down_gets_them_later(lake, webhook_port):
+    Receiver.received = []
+    alerting = Alerting(lake=lake, webhook_url=f"http://127.0.0.1:{webhook_port}/alerts", backoff_seconds=0.01, timeout_seconds=2)
+    alerting.deliver([alert("down")])  # nothing listens yet: retried, then recorded
+    [record] = [json.loads(lake.read(k)) for k in lake.list_keys("alerts/undelivered/")]
+    assert record["failed_sinks"] == ["webhook"] and "Connection refused" in record["errors"]["webhook"]
+    assert [a["key"] for a in alerting.read_log()] == ["down"]  # logged even though the webhook missed it
+
+    server = serve(webhook_port)
+    try:
+        assert alerting.retry_undelivered() == 0
+        alerting.deliver([alert("up")])
+    finally:
+        server.shutdown()
+    assert [a["key"] for a in Receiver.received] == ["down", "up"]
+    assert Receiver.received[1]["details"] == {"rows_quarantined": 12} and lake.list_keys("alerts/undelivered/") == []
+
+
+def test_a_struggling_webhook_is_retried_with_backoff_until_it_takes_the_alert(lake, webhook_port):
+    Receiver.received, Receiver.failures_to_come = [], 2
+    server = serve(webhook_port)
+    try:
+        alerting = Alerting(lake=lake, webhook_url=f"http://127.0.0.1:{webhook_port}/alerts", attempts=3, backoff_seconds=0.01)
+        alerting.deliver([alert("flaky")])
+    finally:
+        server.shutdown()
+    assert [a["key"] for a in Receiver.received] == ["flaky"] and Receiver.failures_to_come == 0
+    assert lake.list_keys("alerts/undelivered/") == []

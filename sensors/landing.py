@@ -70,6 +70,15 @@ def advance_cursor(cursor: dict, arrivals: list[Arrival]) -> dict:
     return updated
 
 
+IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+
+
+def _in_flight(instance: dg.DagsterInstance, arrival: Arrival) -> bool:
+    """A run of this (source, day) is queued or running: a second one would race it."""
+    tags = {"source": f"{arrival.source.domain}/{arrival.source.name}", "dagster/partition": arrival.partition}
+    return bool(instance.get_run_ids(dg.RunsFilter(statuses=IN_FLIGHT, tags=tags), limit=1))
+
+
 def build_landing_sensor(
     name: str,
     sources: tuple[Source, ...],
@@ -99,7 +108,10 @@ def build_landing_sensor(
         for a in outside:
             context.log.warning(f"ignoring {a.source.landing_dir(a.partition)}: {a.partition} is not a partition of this graph")
         runnable = [a for a in arrivals if a.partition in known[a.source.name]]
-        batch = runnable[:MAX_REQUESTS_PER_TICK]  # the rest stay un-cursored and come next tick
+        busy = [a for a in runnable if _in_flight(context.instance, a)]
+        for a in busy:
+            context.log.info(f"{a.source.domain}/{a.source.name} {a.partition} changed while a run of it is in flight; requesting it once that ends")
+        batch = [a for a in runnable if a not in busy][:MAX_REQUESTS_PER_TICK]  # the rest stay un-cursored and come next tick
         for a in batch:
             yield dg.RunRequest(
                 run_key=f"{a.source.domain}/{a.source.name}/{a.partition}/{a.digest[:16]}",

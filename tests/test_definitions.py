@@ -86,3 +86,18 @@ def test_every_asset_has_a_description_group_and_owner():
     placeholders = {name: dg.ResourceDefinition.none_resource() for name in ("lake", "warehouse", "pii", "spark")}
     graph = dg.Definitions(assets=[*RETAIL_ASSETS, *BANKING_ASSETS], resources=placeholders).resolve_asset_graph()
     assert len(list(graph.get_all_asset_keys())) == 69
+
+
+def test_steps_on_external_systems_retry_and_data_steps_do_not():
+    from assets.banking.graph import BANKING_ASSETS
+    from assets.common.retries import EXTERNAL_SYSTEM_RETRY
+    from assets.retail.graph import RETAIL_ASSETS
+
+    retrying = {a.node_def.name for a in [*RETAIL_ASSETS, *BANKING_ASSETS] if a.op.retry_policy == EXTERNAL_SYSTEM_RETRY}
+    assert retrying == {
+        "retail_warehouse_load", "retail_monthly_warehouse_load", "banking_warehouse_load", "banking_monthly_warehouse_load",
+        "retail_gold_customer_segments", "banking_gold_monthly_interest",
+    }
+    pools = {a.node_def.name: a.op.pool for a in [*RETAIL_ASSETS, *BANKING_ASSETS] if a.op.pool}
+    assert set(pools.values()) == {"warehouse"}  # loads and dbt share one pool: never two at once on a table
+    assert {"retail_warehouse_load", "banking_warehouse_load", "retail_marts", "banking_marts"} <= set(pools)

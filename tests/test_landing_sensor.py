@@ -12,10 +12,10 @@ from sensors import landing
 from sensors.retail import retail_landing_sensor
 
 
-def tick(lake, cursor=None):
+def tick(lake, cursor=None, instance=None):
     resources = {"lake": lake, "warehouse": EmbeddedWarehouse(path=lake.root + ".duckdb"), "pii": PiiKey(key="k" * 32), "spark": LocalSpark()}
     defs = dg.Definitions(assets=RETAIL_ASSETS, sensors=[retail_landing_sensor], resources=resources)
-    with dg.build_sensor_context(cursor=cursor, resources=resources, instance=dg.DagsterInstance.ephemeral(), definitions=defs) as context:
+    with dg.build_sensor_context(cursor=cursor, resources=resources, instance=instance or dg.DagsterInstance.ephemeral(), definitions=defs) as context:
         result = retail_landing_sensor.evaluate_tick(context)
     return result.run_requests, result.cursor
 
@@ -99,3 +99,16 @@ def test_listing_is_bounded_by_the_lookback(lake):
     finally:
         type(lake).list_dirs = original
     assert ("landing/retail/pos/", "dt=2024-10-12") in calls
+
+
+def test_a_day_whose_run_is_in_flight_is_not_launched_twice(lake):
+    instance = dg.DagsterInstance.ephemeral()
+    deliver(lake, "pos", "2024-10-01", "store_001.csv", b"v1")
+    [request], cursor = tick(lake, instance=instance)
+    run = dg.DagsterRun(job_name="__ASSET_JOB", run_id="in-flight", status=dg.DagsterRunStatus.STARTED, tags={**request.tags, "dagster/partition": "2024-10-01"})
+    instance.add_run(run)
+    deliver(lake, "pos", "2024-10-01", "store_001.csv", b"v2")  # re-delivered while the first run is still going
+    assert tick(lake, cursor, instance)[0] == []
+    instance.report_run_failed(run)
+    [again], _ = tick(lake, cursor, instance)  # once it ended, the change runs
+    assert again.partition_key == "2024-10-01" and again.run_key != request.run_key

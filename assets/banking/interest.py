@@ -25,7 +25,8 @@ def _month_plan(lake: LakeStorage, month: date, run_id: str) -> dict:
         # Interest over a month with holes would be silently wrong; posting it late is better.
         raise dg.Failure(
             f"{month:%Y-%m}: no published accounts snapshot for {len(missing)} day(s) ({', '.join(missing[:5])}{'...' if len(missing) > 5 else ''}). "
-            "Materialize banking_silver_accounts for them first."
+            "Materialize banking_silver_accounts for them first.",
+            allow_retries=False,
         )
     return {"month": month.isoformat(), "days_in_month": len(days), "accounts": [lake.uri(k) for k in keys], "output": lake.uri(staging_prefix(DATASET, run_id, month))}
 

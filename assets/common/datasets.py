@@ -53,7 +53,8 @@ class Dataset:
 
 
 def dataset_asset(
-    dataset: Dataset, description: str, deps, check_specs, partitions_def: dg.PartitionsDefinition, kinds=("polars", "parquet"), backfill_policy=None
+    dataset: Dataset, description: str, deps, check_specs, partitions_def: dg.PartitionsDefinition, kinds=("polars", "parquet"),
+    backfill_policy=None, retry_policy=None,
 ):
     """The decorator every silver and gold asset shares: its name, partitions, checks, group
     (domain_layer), kinds, tags and owners all follow from the dataset."""
@@ -65,6 +66,7 @@ def dataset_asset(
         group_name=f"{dataset.domain}_{dataset.layer}",
         kinds=set(kinds),
         backfill_policy=backfill_policy,
+        retry_policy=retry_policy,
         description=description,
         tags={"layer": dataset.layer, "domain": dataset.domain},
         owners=[f"team:{dataset.domain}-data"],

@@ -17,6 +17,7 @@ import polars as pl
 from assets.common.checks import gold_check_specs
 from assets.common.datasets import Dataset, dataset_asset
 from assets.common.partitions import MONTHLY
+from assets.common.retries import EXTERNAL_SYSTEM_RETRY
 from resources.lake import LakeStorage
 from resources.spark import SparkRunner
 
@@ -25,7 +26,7 @@ def spark_asset(dataset: Dataset, description: str, deps, extra_checks: dict[str
     """A monthly Spark dataset. A backfill of any range is one run, hence one Spark job."""
     return dataset_asset(
         dataset, description, deps, gold_check_specs(dataset.asset_name, extra_checks), MONTHLY,
-        kinds=("spark", "parquet"), backfill_policy=dg.BackfillPolicy.single_run(),
+        kinds=("spark", "parquet"), backfill_policy=dg.BackfillPolicy.single_run(), retry_policy=EXTERNAL_SYSTEM_RETRY,
     )
 
 

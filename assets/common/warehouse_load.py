@@ -13,6 +13,7 @@ import dagster as dg
 import polars as pl
 
 from assets.common.datasets import Dataset
+from assets.common.retries import EXTERNAL_SYSTEM_RETRY
 from resources.lake import LakeStorage
 from resources.warehouse import PartitionLoad, Warehouse
 
@@ -43,7 +44,10 @@ def build_warehouse_load(
         for key, d in by_key.items()
     ]
 
-    @dg.multi_asset(name=name or f"{domain}_warehouse_load", specs=specs, partitions_def=partitions_def, can_subset=True, pool=WAREHOUSE_POOL)
+    @dg.multi_asset(
+        name=name or f"{domain}_warehouse_load", specs=specs, partitions_def=partitions_def, can_subset=True, pool=WAREHOUSE_POOL,
+        retry_policy=EXTERNAL_SYSTEM_RETRY,
+    )
     def _load(context: dg.AssetExecutionContext, lake: LakeStorage, warehouse: Warehouse):
         partition = context.partition_key
         selected = [d for key, d in by_key.items() if key in context.selected_asset_keys]
@@ -51,7 +55,9 @@ def build_warehouse_load(
         for dataset in selected:
             key = dataset.lake_key(partition)
             if not lake.exists(key):
-                raise dg.Failure(f"{lake.uri(key)} does not exist: {dataset.asset_name} has not been published for {partition}.")
+                raise dg.Failure(
+                    f"{lake.uri(key)} does not exist: {dataset.asset_name} has not been published for {partition}.", allow_retries=False
+                )
             data = lake.read(key)
             frame = pl.read_parquet(io.BytesIO(data))
             checksum = hashlib.sha256(data).hexdigest()

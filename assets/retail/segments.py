@@ -39,7 +39,7 @@ def retail_gold_customer_segments(context: dg.AssetExecutionContext, lake: LakeS
     run_id, months = context.run.run_id, months_of(context)
     history = _history(lake, month_days(months[-1])[-1])
     if not history:
-        raise dg.Failure("No silver pos_lines partition is published yet: there is no purchase history to segment.")
+        raise dg.Failure("No silver pos_lines partition is published yet: there is no purchase history to segment.", allow_retries=False)
     plan = [{"month": m.isoformat(), "month_end": month_days(m)[-1].isoformat(), "output": lake.uri(staging_prefix(DATASET, run_id, m))} for m in months]
     report = run_spark_job(context, spark, "customer_segments", {"pos_lines": [lake.uri(k) for k in history], "months": plan})
     partitions = {}

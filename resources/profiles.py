@@ -96,5 +96,16 @@ def prod_resources() -> dict:
     }
 
 
+def storage_kinds() -> set[str]:
+    """What the UI shows as where an asset's data lives, in this environment."""
+    return {"s3"} if platform_env() == "prod" else set()
+
+
+def warehouse_kind() -> str:
+    if platform_env() == "local":
+        return "duckdb"
+    return os.environ.get("PLATFORM_WAREHOUSE_ENGINE", "redshift")
+
+
 def resources_for(env: str | None = None) -> dict:
     return {"local": local_resources, "prod": prod_resources}[env or platform_env()]()

@@ -11,6 +11,7 @@ from assets.common.checks import CONTRACT, contract_check_spec
 from assets.common.ingest import parse_partition
 from assets.common.landing import RAW_LINE, BadFileError, Source
 from resources.lake import LakeStorage
+from resources.profiles import storage_kinds
 
 
 def read_landing_partition(lake: LakeStorage, source: Source, partition: str, log=None) -> tuple[pl.DataFrame, list[str], list[str]]:
@@ -34,7 +35,7 @@ def build_bronze_asset(source: Source, partitions_def: dg.PartitionsDefinition, 
         name=source.bronze_asset_name,
         partitions_def=partitions_def,
         group_name=f"{source.domain}_bronze",
-        kinds={"polars", "parquet"},
+        kinds={"polars", "parquet", *storage_kinds()},
         description=description,
         check_specs=[contract_check_spec(source.bronze_asset_name)],
         tags={"layer": "bronze", "domain": source.domain},

@@ -24,12 +24,16 @@ _DESCRIPTIONS = {
     CONTRACT: "Every landing file of the partition has exactly the source's columns and can be read. "
     "On failure nothing is written: fix or re-deliver the named file and the sensor re-runs the partition.",
     SCHEMA: "The output satisfies its pandera model (types, nullability, ranges, unique grain). "
-    "A failure is a platform bug, not bad input: the transform let through a row its contract forbids.",
-    CONSERVATION: "rows in bronze = silver + quarantine + dropped duplicates. A failure means rows were lost.",
+    "A failure is a platform bug, not bad input: the transform let through a row its contract forbids. The partition is "
+    "not published; the failing columns are in the metadata. Page the platform team.",
+    CONSERVATION: "rows in bronze = silver + quarantine + dropped duplicates. A failure means the transform lost or invented "
+    "rows: a platform bug. The partition is not published; page the platform team.",
     ERROR_BUDGET: "At most 5% of the partition's rows (duplicates aside) are quarantined. Above it gold is not built "
     "from this partition: inspect quarantine/ for the reasons and ask the source to re-deliver.",
-    QUARANTINE: "Warns when any row was quarantined below the error budget; the reasons and a sample are in the metadata.",
-    RECONCILES: "Money reconciles to the cent: the gold total equals the silver total for the partition.",
+    QUARANTINE: "Warns when any row was quarantined below the error budget; the reasons and a sample are in the metadata. "
+    "Nothing to do for a single day; a reason that keeps recurring is one to raise with the source system's owner.",
+    RECONCILES: "Money reconciles to the cent: the gold total equals the silver total for the partition. A failure is a platform "
+    "bug in the aggregation: the partition is not published and downstream waits; page the platform team.",
 }
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from resources.profiles import storage_kinds
 from resources.warehouse import Column, TableDef
 
 
@@ -64,7 +65,7 @@ def dataset_asset(
         deps=deps,
         check_specs=check_specs,
         group_name=f"{dataset.domain}_{dataset.layer}",
-        kinds=set(kinds),
+        kinds={*kinds, *storage_kinds()},
         backfill_policy=backfill_policy,
         retry_policy=retry_policy,
         description=description,

@@ -15,7 +15,8 @@ import polars as pl
 from assets.common.datasets import Dataset
 from assets.common.retries import EXTERNAL_SYSTEM_RETRY
 from resources.lake import LakeStorage
-from resources.warehouse import PartitionLoad, Warehouse
+from resources.profiles import warehouse_kind
+from resources.warehouse import PartitionLoad, Warehouse, sql_type
 
 WAREHOUSE_POOL = "warehouse"
 
@@ -37,7 +38,7 @@ def build_warehouse_load(
             description=f"Table {d.domain}.{d.warehouse_table}: the lake's {d.asset_name}, loaded per partition "
             f"(rows of the partition's {d.partition_column} replaced in one transaction, with an audit row in {d.domain}.load_audit).",
             group_name=f"{domain}_warehouse",
-            kinds={"duckdb", "sql"},
+            kinds={warehouse_kind(), "sql"},
             tags={"layer": "warehouse", "domain": domain},
             owners=[f"team:{domain}-data"],
         )
@@ -67,7 +68,10 @@ def build_warehouse_load(
         for dataset, receipt in zip(selected, receipts, strict=True):
             yield dg.MaterializeResult(
                 asset_key=warehouse_key(dataset),
-                metadata={"dagster/row_count": receipt.rows, "table": receipt.table, "rows_replaced": receipt.replaced_rows},
+                metadata={
+                    "dagster/row_count": receipt.rows, "table": receipt.table, "rows_replaced": receipt.replaced_rows,
+                    "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c.name, sql_type(c.dtype).lower()) for c in dataset.table_def().columns]),
+                },
             )
 
     return _load

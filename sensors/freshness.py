@@ -21,6 +21,12 @@ class FreshnessSla:
     assets: tuple[dg.AssetKey, ...]
     partitions: dg.TimeWindowPartitionsDefinition
     due_after_partition_end: timedelta
+    deadline_cron: str  # the same deadline as Dagster's own freshness policy, which the UI shows on the asset
+
+    def policy(self) -> dg.FreshnessPolicy:
+        # By each deadline, a materialization within the last period (the shortest month, for monthly data).
+        period = timedelta(days=1) if self.partitions is DAILY else timedelta(days=28)
+        return dg.FreshnessPolicy.cron(deadline_cron=self.deadline_cron, lower_bound_delta=period)
 
     def latest_due_partition(self, now: datetime) -> tuple[str, datetime] | None:
         """The newest partition whose deadline is at or before `now`, with that deadline."""
@@ -43,15 +49,15 @@ FRESHNESS_SLAS = [
     FreshnessSla(
         "retail gold for day D by 06:00 UTC on D+1", "retail",
         _keys("retail_gold_store_product_daily", "retail_gold_store_daily", "retail_gold_category_region_daily", "retail_gold_customer_rfm"),
-        DAILY, timedelta(hours=6),
+        DAILY, timedelta(hours=6), "0 6 * * *",
     ),
     FreshnessSla(
         "banking account_daily and fraud_alerts for day D by 05:00 UTC on D+1", "banking",
-        _keys("banking_gold_account_daily", "banking_gold_fraud_alerts"), DAILY, timedelta(hours=5),
+        _keys("banking_gold_account_daily", "banking_gold_fraud_alerts"), DAILY, timedelta(hours=5), "0 5 * * *",
     ),
     FreshnessSla(
         "capital adequacy for a month by the 3rd of the next month", "banking",
-        _keys("banking_gold_capital_adequacy"), MONTHLY, timedelta(days=2),
+        _keys("banking_gold_capital_adequacy"), MONTHLY, timedelta(days=2), "0 0 3 * *",
     ),
 ]
 
@@ -68,3 +74,9 @@ def missed_slas(instance: dg.DagsterInstance, now: datetime) -> list[tuple[Fresh
             if not records.records:
                 missed.append((sla, asset, partition, deadline))
     return missed
+
+
+def with_freshness_policies(assets: list) -> list:
+    """The assets, with each SLA's freshness policy on the assets it covers, for the UI."""
+    policies = {asset: sla.policy() for sla in FRESHNESS_SLAS for asset in sla.assets}
+    return list(dg.map_asset_specs(lambda spec: spec.replace_attributes(freshness_policy=policies[spec.key]) if spec.key in policies else spec, assets))

@@ -147,3 +147,14 @@ def test_a_struggling_webhook_is_retried_with_backoff_until_it_takes_the_alert(l
         server.shutdown()
     assert [a["key"] for a in Receiver.received] == ["flaky"] and Receiver.failures_to_come == 0
     assert lake.list_keys("alerts/undelivered/") == []
+
+
+def test_the_slas_are_also_dagster_freshness_policies_the_ui_shows():
+    from assets.retail.graph import RETAIL_ASSETS
+    from sensors.freshness import with_freshness_policies
+
+    specs = {spec.key.to_user_string(): spec for a in with_freshness_policies([*RETAIL_ASSETS, *BANKING_ASSETS]) for spec in a.specs}
+    assert specs["retail_gold_store_daily"].freshness_policy.deadline_cron == "0 6 * * *"
+    assert specs["banking_gold_fraud_alerts"].freshness_policy.deadline_cron == "0 5 * * *"
+    assert specs["banking_gold_capital_adequacy"].freshness_policy.deadline_cron == "0 0 3 * *"
+    assert specs["retail_silver_pos_lines"].freshness_policy is None

@@ -57,8 +57,22 @@ def test_a_failing_blocking_check_raises_exactly_one_alert_and_blocks_downstream
     assert len(alerting.read_log()) == before
 
 
-def test_a_failed_run_raises_an_alert(resources, lake):
-    instance, alerting = dg.DagsterInstance.ephemeral(), Alerting(lake=lake)
+@pytest.fixture
+def platform_instance(tmp_path, monkeypatch):
+    """An instance with the local profile's storage (platform/dagster.yaml), as bin/dev runs it."""
+    import shutil
+    from pathlib import Path
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "platform" / "dagster.yaml", home)
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.DagsterInstance.get() as instance:
+        yield instance
+
+
+def test_a_failed_run_raises_an_alert(resources, lake, platform_instance):
+    instance, alerting = platform_instance, Alerting(lake=lake)
     result = dg.materialize(BANKING_ASSETS, selection=[banking_gold_monthly_interest.key], partition_key="2024-10-01",
                             resources=resources, instance=instance, raise_on_error=False)
     assert not result.success

@@ -27,6 +27,14 @@ def pii() -> PiiKey:
     return PiiKey(key=os.environ["PLATFORM_PII_KEY"])
 
 
+def embedded_resources(root, warehouse=None) -> dict:
+    """The embedded default's resources under `root`, for tests that build their own (module-scoped) platform."""
+    from resources.spark import LocalSpark
+
+    warehouse = warehouse or EmbeddedWarehouse(path=str(root / "warehouse.duckdb"))
+    return {"lake": LocalLake(root=str(root / "lake")), "warehouse": warehouse, "pii": PiiKey(key=os.environ["PLATFORM_PII_KEY"]), "spark": LocalSpark()}
+
+
 @pytest.fixture
 def resources(lake, warehouse, pii) -> dict:
     from resources.spark import LocalSpark

@@ -17,6 +17,7 @@ from assets.banking.graph import BANKING_ASSETS
 from sensors.banking import banking_landing_sensor, banking_monthly_job
 from simulator import deliver
 from simulator.banking import BANKING_SCALES, BankingDefects, generate_banking_day_with_manifest
+from tests.conftest import embedded_resources
 
 FIRST, DAYS = date(2024, 10, 1), 31
 MONTH = FIRST.isoformat()
@@ -44,20 +45,8 @@ def execute(request, resources, instance) -> dg.ExecuteInProcessResult:
 @pytest.fixture(scope="module")
 def month(tmp_path_factory):
     """Delivers and processes the whole month once; the tests below read what it produced."""
-    import os
-
-    from resources.lake import LocalLake
-    from resources.pii import PiiKey
-    from resources.spark import LocalSpark
-    from resources.warehouse import EmbeddedWarehouse
-
     root = tmp_path_factory.mktemp("banking")
-    resources = {
-        "lake": LocalLake(root=str(root / "lake")),
-        "warehouse": EmbeddedWarehouse(path=str(root / "warehouse.duckdb")),
-        "pii": PiiKey(key=os.environ["PLATFORM_PII_KEY"]),
-        "spark": LocalSpark(),
-    }
+    resources = embedded_resources(root)
     manifests = {}
     for n in range(DAYS):
         day = FIRST + timedelta(days=n)

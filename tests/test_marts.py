@@ -15,6 +15,7 @@ from assets.retail.marts import retail_marts
 from sensors.retail import retail_daily_job
 from simulator import deliver
 from simulator.retail import SCALES, generate_retail_day_with_manifest
+from tests.conftest import embedded_resources
 
 DAYS = [date(2024, 10, 1), date(2024, 10, 2), date(2024, 10, 3)]
 LAST = DAYS[-1]
@@ -26,18 +27,8 @@ def run_day(day: date, resources, instance, selection=retail_daily_job.selection
 
 @pytest.fixture(scope="module")
 def marts(tmp_path_factory):
-    import os
-
-    from resources.lake import LocalLake
-    from resources.pii import PiiKey
-    from resources.spark import LocalSpark
-    from resources.warehouse import EmbeddedWarehouse
-
     root = tmp_path_factory.mktemp("marts")
-    resources = {
-        "lake": LocalLake(root=str(root / "lake")), "warehouse": EmbeddedWarehouse(path=str(root / "warehouse.duckdb")),
-        "pii": PiiKey(key=os.environ["PLATFORM_PII_KEY"]), "spark": LocalSpark(),
-    }
+    resources = embedded_resources(root)
     instance = dg.DagsterInstance.ephemeral()
     results = []
     for day in DAYS:

@@ -21,6 +21,7 @@ from sensors.retail import retail_daily_job
 from simulator import deliver
 from simulator.banking import BANKING_SCALES, generate_banking_day_with_manifest
 from simulator.retail import SCALES, generate_retail_day_with_manifest
+from tests.conftest import embedded_resources
 
 DAYS = [date(2024, 10, 1), date(2024, 10, 2)]
 LAST = DAYS[-1].isoformat()
@@ -30,9 +31,6 @@ LAST = DAYS[-1].isoformat()
 def built(request, tmp_path_factory):
     import os
 
-    from resources.lake import LocalLake
-    from resources.pii import PiiKey
-    from resources.spark import LocalSpark
     from resources.sql_warehouse import PostgresWarehouse
     from resources.warehouse import EmbeddedWarehouse
 
@@ -42,7 +40,7 @@ def built(request, tmp_path_factory):
         warehouse = PostgresWarehouse(**server.create_database(f"marts_{os.getpid()}"))
     else:
         warehouse = EmbeddedWarehouse(path=str(root / "warehouse.duckdb"))
-    resources = {"lake": LocalLake(root=str(root / "lake")), "warehouse": warehouse, "pii": PiiKey(key=os.environ["PLATFORM_PII_KEY"]), "spark": LocalSpark()}
+    resources = embedded_resources(root, warehouse)
     instance = dg.DagsterInstance.ephemeral()
 
     def run(assets, selection, partition):

@@ -12,10 +12,11 @@ from assets.banking.interest import banking_gold_monthly_interest
 from assets.retail import schemas
 from assets.retail.graph import RETAIL_ASSETS
 from assets.retail.segments import RETAIL_SEGMENTS, retail_gold_customer_segments
-from resources.spark import LocalSpark, emr_serverless_job_params
+from resources.spark import emr_serverless_job_params
 from sensors.retail import retail_daily_job
 from simulator import deliver
 from simulator.retail import SCALES, generate_retail_day_with_manifest
+from tests.conftest import embedded_resources
 
 DAYS = [date(2024, 9, 29) + timedelta(days=n) for n in range(4)]  # two in September, two in October
 MONTHS = ("2024-09-01", "2024-10-01")
@@ -23,17 +24,8 @@ MONTHS = ("2024-09-01", "2024-10-01")
 
 @pytest.fixture(scope="module")
 def segmented(tmp_path_factory):
-    import os
-
-    from resources.lake import LocalLake
-    from resources.pii import PiiKey
-    from resources.warehouse import EmbeddedWarehouse
-
     root = tmp_path_factory.mktemp("segments")
-    resources = {
-        "lake": LocalLake(root=str(root / "lake")), "warehouse": EmbeddedWarehouse(path=str(root / "w.duckdb")),
-        "pii": PiiKey(key=os.environ["PLATFORM_PII_KEY"]), "spark": LocalSpark(),
-    }
+    resources = embedded_resources(root)
     instance = dg.DagsterInstance.ephemeral()
     daily = [a for a in RETAIL_ASSETS if a not in RETAIL_SEGMENTS]
     for day in DAYS:

@@ -24,14 +24,20 @@ def _default_lake_dir() -> str:
     return os.path.join(os.environ.get("PLATFORM_LOCAL_DIR", ".local"), "lake")
 
 
+def _day_range_parser(sub, domain: str, help_text: str, scales: dict, start_help: str) -> argparse.ArgumentParser:
+    """A domain's subcommand with the options every domain has: which days, how big, which seed."""
+    parser = sub.add_parser(domain, help=help_text)
+    parser.add_argument("--start", type=dt.date.fromisoformat, required=True, help=start_help)
+    parser.add_argument("--days", type=int, default=1, help="number of consecutive days (default 1)")
+    parser.add_argument("--scale", choices=sorted(scales), default="local", help="data volume (default local)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed; same seed and date give identical files")
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m simulator", description="Simulate source systems delivering files to the lake's landing zone.")
     sub = parser.add_subparsers(dest="domain", required=True)
-    retail = sub.add_parser("retail", help="supermarket chain: stores, products, customers, POS lines")
-    retail.add_argument("--start", type=dt.date.fromisoformat, required=True, help="first day, YYYY-MM-DD")
-    retail.add_argument("--days", type=int, default=1, help="number of consecutive days (default 1)")
-    retail.add_argument("--scale", choices=sorted(SCALES), default="local", help="data volume (default local)")
-    retail.add_argument("--seed", type=int, default=42, help="random seed; same seed and date give identical files")
+    retail = _day_range_parser(sub, "retail", "supermarket chain: stores, products, customers, POS lines", SCALES, "first day, YYYY-MM-DD")
     retail.add_argument("--defect-rate", type=float, default=0.0, help="fraction of POS lines to corrupt, e.g. 0.005 (default 0)")
     retail.add_argument("--bad-file", action="append", default=[], choices=BAD_FILES, metavar="CASE",
                         help=f"file-level defect, repeatable; POS cases hit stores 001, 002, ... in order. One of: {', '.join(BAD_FILES)}")
@@ -39,11 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from simulator.banking import BANKING_SCALES  # numpy/polars only, like retail
 
-    banking = sub.add_parser("banking", help="retail bank: accounts, transactions, KYC, loans, payments, bureau scores, indicators")
-    banking.add_argument("--start", type=dt.date.fromisoformat, required=True, help="first day, YYYY-MM-DD (2024-01-02 or later)")
-    banking.add_argument("--days", type=int, default=1, help="number of consecutive days (default 1)")
-    banking.add_argument("--scale", choices=sorted(BANKING_SCALES), default="local", help="data volume (default local)")
-    banking.add_argument("--seed", type=int, default=42, help="random seed; same seed and date give identical files")
+    banking = _day_range_parser(
+        sub, "banking", "retail bank: accounts, transactions, KYC, loans, payments, bureau scores, indicators", BANKING_SCALES,
+        "first day, YYYY-MM-DD (2024-01-02 or later)",
+    )
     banking.add_argument("--defect-rate", type=float, default=0.0, help="extra defective transaction lines per clean line, e.g. 0.005 (default 0)")
     banking.add_argument("--ledger-breaks", type=int, default=0, help="accounts per day whose snapshot disagrees with their transactions (default 0)")
     banking.add_argument("--bad-file", action="append", default=[], choices=BANKING_BAD_FILES, metavar="CASE",

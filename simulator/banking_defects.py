@@ -24,7 +24,7 @@ import polars as pl
 
 from simulator import banking_vocab as bv
 from simulator.defects import expected_reasons, expected_silver
-from simulator.files import csv_bytes, csv_data_lines, gzip_bytes, with_bom_and_crlf
+from simulator.files import as_delivered, csv_bytes, csv_data_lines
 from simulator.seeding import rng_for
 
 if TYPE_CHECKING:
@@ -392,7 +392,7 @@ def render_transaction_parts(transactions: pl.DataFrame, extra: pl.DataFrame | N
             data, n_data = texts.pop(p).data if p in texts else csv_bytes(frame), frame.height
         if case == "invalid_utf8":
             utf8_lines[p] = sorted(line_of[uid][1] for uid in utf8_uids.get(p, []))
-        data = _apply_case(data, case)
+        data = as_delivered(data, case)
         files[key] = data
         if case is not None:
             entry = {"case": case, "key": key, "outcome": BAD_FILE_OUTCOMES[case]}
@@ -509,15 +509,3 @@ class _PartText:
             prev = cut
         pieces.append(self.data[prev:])
         return b"".join(pieces), {uid: after + 1 + p for p, (after, uid, _) in enumerate(inserts)}
-
-
-def _apply_case(data: bytes, case: str | None) -> bytes:
-    match case:
-        case "bom_crlf":
-            return with_bom_and_crlf(data)
-        case "gzip":
-            return gzip_bytes(data)
-        case "corrupt_gzip":  # an upload cut off halfway
-            compressed = gzip_bytes(data)
-            return compressed[: len(compressed) // 2]
-    return data

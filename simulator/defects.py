@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from assets.common.identifiers import upc_check_digit
-from simulator.files import csv_bytes, csv_data_lines, gzip_bytes, join_lines, landing_key, pos_filename, with_bom_and_crlf
+from simulator.files import as_delivered, csv_bytes, csv_data_lines, join_lines, landing_key, pos_filename
 from simulator.seeding import rng_for
 
 # Injected in this order, cycling, so that 14 defects already cover every kind.
@@ -379,18 +379,11 @@ def _join_with_invalid_utf8(header: list[str], lines: list[str], bad: list[int])
 
 def _apply_file_case(data: bytes, header: list[str], case: str | None) -> bytes:
     match case:
-        case "bom_crlf":
-            return with_bom_and_crlf(data)
-        case "gzip":
-            return gzip_bytes(data)
-        case "corrupt_gzip":  # an upload cut off halfway
-            compressed = gzip_bytes(data)
-            return compressed[: len(compressed) // 2]
         case "empty_file":
             return b""
         case "header_only":
             return (",".join(header) + "\n").encode("utf-8")
-    return data
+    return as_delivered(data, case)
 
 
 def expected_silver(

@@ -64,6 +64,20 @@ def with_bom_and_crlf(data: bytes) -> bytes:
     return UTF8_BOM + data.replace(b"\n", b"\r\n")
 
 
+def as_delivered(data: bytes, case: str | None) -> bytes:
+    """The file's bytes after a transport-level defect: a BOM and CRLF, gzip, or a gzip upload
+    cut off halfway. Any other case leaves the bytes alone."""
+    match case:
+        case "bom_crlf":
+            return with_bom_and_crlf(data)
+        case "gzip":
+            return gzip_bytes(data)
+        case "corrupt_gzip":
+            compressed = gzip_bytes(data)
+            return compressed[: len(compressed) // 2]
+    return data
+
+
 def money(cents: int) -> str:
     """Integer cents to the 2-decimal text the sources use: 399 -> '3.99', -150 -> '-1.50'."""
     sign = "-" if cents < 0 else ""

@@ -120,13 +120,12 @@ class Alerting(dg.ConfigurableResource):
         """Keys logged in the last DEDUPE_DAYS: the window in which a repeat is recognised even
         if the sensor's cursor was lost."""
         since = (datetime.now(UTC) - timedelta(days=DEDUPE_DAYS)).date().isoformat()
-        keys = set()
-        for log_key in self.lake.list_keys("alerts/dt=", start_after=f"alerts/dt={since}"):
-            keys |= {json.loads(line)["key"] for line in self.lake.read(log_key).splitlines() if line.strip()}
-        return keys
+        return {entry["key"] for entry in self.read_log(since)}
 
-    def read_log(self) -> list[dict]:
-        return [json.loads(line) for key in self.lake.list_keys("alerts/dt=") for line in self.lake.read(key).splitlines() if line.strip()]
+    def read_log(self, since: str = "") -> list[dict]:
+        """The logged alerts, oldest day first; with `since` (YYYY-MM-DD), only the days after it."""
+        keys = self.lake.list_keys("alerts/dt=", start_after=f"alerts/dt={since}" if since else "")
+        return [json.loads(line) for key in keys for line in self.lake.read(key).splitlines() if line.strip()]
 
     def _post_webhook(self, alert: Alert) -> None:
         request = urllib.request.Request(

@@ -65,12 +65,12 @@ def build_warehouse_load(
             loads.append(PartitionLoad(dataset.table_def(), date.fromisoformat(partition), frame, dataset.asset_name, checksum))
         warehouse.create_tables([d.table_def() for d in domain_tables])
         receipts = warehouse.replace_partitions(loads, context.run.run_id)
-        for dataset, receipt in zip(selected, receipts, strict=True):
+        for dataset, load, receipt in zip(selected, loads, receipts, strict=True):
             yield dg.MaterializeResult(
                 asset_key=warehouse_key(dataset),
                 metadata={
                     "dagster/row_count": receipt.rows, "table": receipt.table, "rows_replaced": receipt.replaced_rows,
-                    "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c.name, sql_type(c.dtype).lower()) for c in dataset.table_def().columns]),
+                    "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c.name, sql_type(c.dtype).lower()) for c in load.table.columns]),
                 },
             )
 

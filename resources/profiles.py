@@ -6,10 +6,9 @@ import os
 from pathlib import Path
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 
 from resources.alerts import Alerting
-from resources.lake import LocalLake, S3Lake
+from resources.lake import LakeStorage, LocalLake
 from resources.pii import PiiKey, ensure_local_pii_key
 from resources.spark import EmrServerlessSpark, LocalSpark
 from resources.sql_warehouse import PostgresWarehouse, RedshiftWarehouse
@@ -58,7 +57,7 @@ def _alerting(lake) -> Alerting:
     )
 
 
-def _prod_warehouse(lake: S3Lake):
+def _prod_warehouse(lake: LakeStorage):
     engine = os.environ.get("PLATFORM_WAREHOUSE_ENGINE", "redshift")
     connection = {
         "host": dg.EnvVar("PLATFORM_REDSHIFT_HOST"),
@@ -77,6 +76,10 @@ def _prod_warehouse(lake: S3Lake):
 
 def prod_resources() -> dict:
     """Production reads every setting from the environment; the UI shows variable names, never values."""
+    from dagster_aws.s3 import S3Resource  # here, not at the top: the local profile never needs dagster_aws
+
+    from resources.s3_lake import S3Lake
+
     s3 = S3Resource(region_name=os.environ.get("AWS_REGION"), endpoint_url=os.environ.get("PLATFORM_S3_ENDPOINT_URL"))
     lake = S3Lake(bucket=dg.EnvVar("PLATFORM_LAKE_BUCKET"), s3=s3)
     return {

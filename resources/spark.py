@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from resources.lake import S3Lake
+from resources.lake import LakeStorage
 
 SPARK_JOBS = Path(__file__).resolve().parents[1] / "platform" / "spark"
 
@@ -71,7 +71,7 @@ class EmrServerlessSpark(SparkRunner):
     application_id: str
     execution_role_arn: str
     region_name: str | None = None
-    scripts: S3Lake = Field(description="Where job scripts are uploaded (the lake bucket, under `_platform/spark/`).")
+    scripts: LakeStorage = Field(description="Where job scripts are uploaded: the S3 lake bucket, under `_platform/spark/`.")
     log_group: str = Field(description="CloudWatch log group: Pipes reads the job's messages from it.")
     python_environment: str | None = Field(
         default=None, description="s3:// URI of a packed virtualenv (venv-pack) with dagster-pipes, unpacked as the job's Python."

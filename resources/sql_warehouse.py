@@ -25,7 +25,7 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from resources.lake import S3Lake
+from resources.lake import LakeStorage
 from resources.warehouse import (
     LoadReceipt,
     PartitionLoad,
@@ -183,7 +183,7 @@ class RedshiftWarehouse(SqlWarehouse):
     """Amazon Redshift: rows are staged as Parquet under `staging_prefix` in the lake bucket and
     copied with the cluster's IAM role, the way Redshift ingests fastest (parallel, per slice)."""
 
-    staging: S3Lake
+    staging: LakeStorage  # the S3 lake: COPY reads its s3:// URIs
     iam_role: str = Field(description="ARN of the role Redshift assumes to read the staging prefix.")
     staging_prefix: str = "_staging/warehouse/"
     sslmode: str = "require"

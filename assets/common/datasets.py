@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import dagster as dg
@@ -17,10 +18,15 @@ class Dataset:
     name: str  # "pos_lines"
     partition_column: str  # the column whose value is the partition, for replace-on-load
     grain: tuple[str, ...]  # columns that identify a row
-    model: type  # the pandera model: the blocking schema check and the warehouse DDL
+    model_name: str  # the pandera model in assets/<domain>/models.py: the blocking schema check and the warehouse DDL
     # Redshift distributes rows by this column; None lets Redshift choose (DISTSTYLE AUTO), right
     # for small reference tables, which it then copies to every node.
     dist_key: str | None = None
+
+    @property
+    def model(self) -> type:
+        # Imported on first use, not at definition time: pandera (and the pandas it pulls in) costs seconds.
+        return getattr(importlib.import_module(f"assets.{self.domain}.models"), self.model_name)
 
     @property
     def asset_name(self) -> str:

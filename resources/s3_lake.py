@@ -1,0 +1,65 @@
+"""The production lake backend: an S3 bucket. Imported only by the prod profile and by tests
+(`resources.lake.S3Lake` resolves here lazily), because dagster_aws costs ~1.2 s to import."""
+
+from collections.abc import Iterator
+
+from dagster_aws.s3 import S3Resource
+from pydantic import PrivateAttr
+
+from resources.lake import LakeStorage, ObjectInfo
+
+
+class S3Lake(LakeStorage):
+    """Production: an S3 bucket (any S3-compatible endpoint through `s3.endpoint_url`)."""
+
+    bucket: str
+    s3: S3Resource
+    page_size: int = 1000
+
+    _client: object = PrivateAttr(default=None)
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = self.s3.get_client()
+        return self._client
+
+    def list_objects(self, prefix: str, start_after: str = "") -> Iterator[ObjectInfo]:
+        kwargs = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": self.page_size}
+        if start_after:
+            kwargs["StartAfter"] = start_after
+        for page in self.client.get_paginator("list_objects_v2").paginate(**kwargs):
+            for obj in page.get("Contents", []):
+                yield ObjectInfo(obj["Key"], obj["Size"], obj["LastModified"], obj["ETag"].strip('"'))
+
+    def list_dirs(self, prefix: str, start_after: str = "") -> list[str]:
+        prefix = prefix if prefix.endswith("/") else prefix + "/"
+        kwargs = {"Bucket": self.bucket, "Prefix": prefix, "Delimiter": "/", "MaxKeys": self.page_size}
+        if start_after:
+            kwargs["StartAfter"] = prefix + start_after + "/~"  # '~' sorts after every key inside that dir
+        names = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(**kwargs):
+            names += [p["Prefix"][len(prefix) :].rstrip("/") for p in page.get("CommonPrefixes", [])]
+        return sorted(names)
+
+    def read(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def write(self, key: str, data: bytes) -> None:
+        # A single PUT is atomic in S3: readers see the previous object until it completes.
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def info(self, key: str) -> ObjectInfo | None:
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except self.client.exceptions.ClientError as err:
+            if err.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return ObjectInfo(key, head["ContentLength"], head["LastModified"], head["ETag"].strip('"'))
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"

@@ -98,10 +98,8 @@ def _bare_context(asset) -> SimpleNamespace:
 
 
 def direct(local_dir: str) -> dict:
-    """Each asset function called with `build_asset_context`: the same code, no orchestration."""
+    """Each asset's own function called with a bare context: the same code, no orchestration."""
     os.environ["PLATFORM_LOCAL_DIR"] = local_dir
-    import dagster as dg
-
     assets, resources = _graph()
     steps = _ordered_steps(assets, resources)
     times = []

@@ -17,6 +17,7 @@ from assets.common.pii import Tokenizer, mask_email, mask_phone, mask_ssn
 from assets.common.screening import (
     Rule,
     Screened,
+    json_container,
     missing,
     missing_required,
     not_matching,
@@ -264,6 +265,7 @@ def screen_loan_payments(bronze: pl.DataFrame, day: date) -> Screened:
 def screen_bureau_scores(bronze: pl.DataFrame, month: date) -> Screened:
     rules = [
         missing_required(BUREAU_SCORES.columns),
+        json_container("customer_id"),
         not_one_of("bureau", BUREAUS),
         unparseable("score", "a whole number"),
         out_of_range("score", (pl.col("score") < 300) | (pl.col("score") > 850), "outside 300-850"),

@@ -60,6 +60,12 @@ def not_one_of(column: str, allowed: tuple[str, ...]) -> Rule:
     return Rule(f"invalid_{column}", f"{column} is not one of {', '.join(allowed)}.", ~missing(column) & ~raw(column).is_in(allowed))
 
 
+def json_container(column: str) -> Rule:
+    """`invalid_<column>`: a JSON object or array delivered where text belongs. The JSON reader keeps
+    it in bronze as its JSON text; a wrong JSON type is a rejection (DOMAIN.md §5)."""
+    return Rule(f"invalid_{column}", f"{column} is a JSON object or array, not text.", raw(column).str.contains(r"^(\{.*\}|\[.*\])$"))
+
+
 def out_of_range(column: str, violated: pl.Expr, what: str) -> Rule:
     """`<column>_out_of_range`: a valid value outside its allowed range."""
     return Rule(f"{column}_out_of_range", f"{column} is {what}.", violated)

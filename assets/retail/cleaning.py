@@ -12,7 +12,7 @@ import polars as pl
 
 from assets.common import parsing
 from assets.common.pii import Tokenizer, mask_email, mask_phone
-from assets.common.screening import Rule, Screened, invalid_value, missing, missing_required, raw, screen
+from assets.common.screening import Rule, Screened, invalid_value, json_container, missing, missing_required, raw, screen
 from assets.retail.sources import CUSTOMERS, POS, PRODUCTS, STORES
 
 REGIONS = ("Northeast", "Southeast", "Midwest", "Southwest", "West")
@@ -77,11 +77,13 @@ def screen_pos_lines(bronze: pl.DataFrame, refs: RetailReferences, day: date, to
         key=["receipt_id", "line_no"],
         rules=rules,
     )
-    # An absent or unknown loyalty card is not an error: the line simply has no customer.
+    # An absent or unknown loyalty card is not an error: the line simply has no customer. A card
+    # shared by two customers goes to the lowest customer_id, so re-runs resolve it the same way.
+    owners = refs.customers.drop_nulls("loyalty_token").sort("customer_id").unique("loyalty_token", keep="first", maintain_order=True)
     cards = screened.valid.select(loyalty_token=tokenizer.tokens(screened.valid.get_column("loyalty_card")))
     valid = (
         screened.valid.with_columns(cards)
-        .join(refs.customers.unique("loyalty_token").drop_nulls("loyalty_token"), on="loyalty_token", how="left", maintain_order="left")
+        .join(owners, on="loyalty_token", how="left", maintain_order="left")
         .select(
             "receipt_id",
             "line_no",
@@ -117,6 +119,7 @@ def screen_products(bronze: pl.DataFrame, day: date) -> Screened:
         Rule("invalid_list_price", "list_price is not a decimal with at most 2 places.", invalid_value("list_price")),
         Rule("non_positive_price", "list_price <= 0.", pl.col("list_price") <= 0),
         Rule("invalid_active", "active is not a boolean.", invalid_value("active")),
+        *(json_container(c) for c in ("product_name", "category", "subcategory", "brand", "supplier")),
     ]
     screened = screen(
         bronze,

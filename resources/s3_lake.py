@@ -1,8 +1,10 @@
 """The production lake backend: an S3 bucket. Imported only by the prod profile and by tests
 (`resources.lake.S3Lake` resolves here lazily), because dagster_aws costs ~1.2 s to import."""
 
+import time
 from collections.abc import Iterator
 
+from botocore.exceptions import ConnectionClosedError, IncompleteReadError, ReadTimeoutError, ResponseStreamingError
 from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
@@ -15,6 +17,7 @@ class S3Lake(LakeStorage):
     bucket: str
     s3: S3Resource
     page_size: int = 1000
+    read_attempts: int = 4
 
     _client: object = PrivateAttr(default=None)
 
@@ -43,7 +46,14 @@ class S3Lake(LakeStorage):
         return sorted(names)
 
     def read(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        # botocore retries a request that fails, not a response body that breaks off mid-download.
+        for attempt in range(1, self.read_attempts + 1):
+            try:
+                return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            except (ResponseStreamingError, IncompleteReadError, ReadTimeoutError, ConnectionClosedError):
+                if attempt == self.read_attempts:
+                    raise
+                time.sleep(0.1 * 2 ** (attempt - 1))
 
     def write(self, key: str, data: bytes) -> None:
         # A single PUT is atomic in S3: readers see the previous object until it completes.

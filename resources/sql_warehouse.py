@@ -105,6 +105,10 @@ class SqlWarehouse(Warehouse):
     def _replace(self, cursor, load: PartitionLoad, run_id: str, staged: list[str]) -> LoadReceipt:
         for statement in schema_sql([load.table], self.dialect):
             cursor.execute(statement)
+        # Held to COMMIT, so a concurrent load of the same table waits, then sees this load's rows
+        # and replaces them. Without it, READ COMMITTED lets the second DELETE miss the first
+        # load's new rows and both copies stay; on Redshift it avoids serializable-isolation aborts.
+        cursor.execute(f"LOCK TABLE {load.table.qualified}" + (" IN SHARE ROW EXCLUSIVE MODE" if self.dialect == "postgres" else ""))
         staging = quote_identifier(f"staging_{load.table.name}")
         cursor.execute(f"CREATE TEMP TABLE {staging} (LIKE {load.table.qualified})")
         staged += self._copy_into(cursor, staging, warehouse_frame(load))

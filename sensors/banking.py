@@ -43,7 +43,8 @@ def _with_table(*pairs) -> list[dg.AssetKey]:
 
 banking_landing_sensor = build_landing_sensor(
     "banking_landing_sensor",
-    (ACCOUNTS, CUSTOMERS, LOANS, LOAN_PAYMENTS, BUREAU_SCORES, ECONOMIC_INDICATORS, TRANSACTIONS),
+    # loan_risk (run with LOANS) reads the month's bureau scores and the day's indicators: request those first.
+    (ACCOUNTS, CUSTOMERS, BUREAU_SCORES, ECONOMIC_INDICATORS, LOANS, LOAN_PAYMENTS, TRANSACTIONS),
     {
         ACCOUNTS.name: [banking_bronze_accounts.key, *_with_table((banking_silver_accounts, schemas.SILVER_ACCOUNTS))],
         CUSTOMERS.name: [banking_bronze_customers.key, *_with_table((banking_silver_customers, schemas.SILVER_CUSTOMERS))],

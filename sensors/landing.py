@@ -73,10 +73,12 @@ def advance_cursor(cursor: dict, arrivals: list[Arrival]) -> dict:
 IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 
 
-def _in_flight(instance: dg.DagsterInstance, arrival: Arrival) -> bool:
-    """A run of this (source, day) is queued or running: a second one would race it."""
-    tags = {"source": f"{arrival.source.domain}/{arrival.source.name}", "dagster/partition": arrival.partition}
-    return bool(instance.get_run_ids(dg.RunsFilter(statuses=IN_FLIGHT, tags=tags), limit=1))
+def _in_flight(instance: dg.DagsterInstance, arrival: Arrival, targets: list[dg.AssetKey]) -> bool:
+    """A queued or running run of this day builds any of the same assets (this sensor's run of the
+    source, the daily schedule's job, a backfill): a second one would race it on the same files
+    and rows. A run with no explicit selection (a whole job) counts as overlapping."""
+    runs = instance.get_runs(dg.RunsFilter(statuses=IN_FLIGHT, tags={"dagster/partition": arrival.partition}))
+    return any(run.asset_selection is None or run.asset_selection & set(targets) for run in runs)
 
 
 def build_landing_sensor(
@@ -108,7 +110,7 @@ def build_landing_sensor(
         for a in outside:
             context.log.warning(f"ignoring {a.source.landing_dir(a.partition)}: {a.partition} is not a partition of this graph")
         runnable = [a for a in arrivals if a.partition in known[a.source.name]]
-        busy = [a for a in runnable if _in_flight(context.instance, a)]
+        busy = [a for a in runnable if _in_flight(context.instance, a, targets[a.source.name])]
         for a in busy:
             context.log.info(f"{a.source.domain}/{a.source.name} {a.partition} changed while a run of it is in flight; requesting it once that ends")
         batch = [a for a in runnable if a not in busy][:MAX_REQUESTS_PER_TICK]  # the rest stay un-cursored and come next tick

@@ -57,3 +57,35 @@ def test_local_write_is_atomic_and_leaves_no_temporaries(tmp_path):
     lake.write("a/b.bin", b"2" * 10)
     assert [p.name for p in (tmp_path / "a").iterdir()] == ["b.bin"]
     assert lake.read("a/b.bin") == b"2" * 10
+
+
+def test_parquet_parts_are_one_object_published_atomically(any_lake):
+    parts = [pl.DataFrame({"id": [i, i + 1], "name": [f"n{i}", None]}) for i in (0, 2, 4)]
+    written = any_lake.write_parquet_parts("silver/x/dt=2024-10-01/data.parquet", iter(parts))
+    assert any_lake.read_parquet("silver/x/dt=2024-10-01/data.parquet").equals(pl.concat(parts))
+    assert written.size == any_lake.info("silver/x/dt=2024-10-01/data.parquet").size
+
+    def breaks_midway():
+        yield parts[0]
+        raise RuntimeError("the second batch could not be parsed")
+
+    with pytest.raises(RuntimeError):
+        any_lake.write_parquet_parts("silver/x/dt=2024-10-01/data.parquet", breaks_midway())
+    assert any_lake.read_parquet("silver/x/dt=2024-10-01/data.parquet").equals(pl.concat(parts))  # the old object stands
+    assert [k for k in any_lake.list_keys("silver/x/") if "tmp" in k] == []
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
+    import os
+    import time
+
+    lake = LocalLake(root=str(tmp_path / "lake"))
+    lake.write_parquet("silver/x/dt=2024-10-01/data.parquet", pl.DataFrame({"id": [1]}))
+    folder = tmp_path / "lake/silver/x/dt=2024-10-01"
+    abandoned, recent = folder / ".tmp-abandoned", folder / ".tmp-in-progress"
+    abandoned.write_bytes(b"half a file")
+    recent.write_bytes(b"another writer, still going")
+    two_hours_ago = time.time() - 7200
+    os.utime(abandoned, (two_hours_ago, two_hours_ago))
+    lake.write_parquet("silver/x/dt=2024-10-01/data.parquet", pl.DataFrame({"id": [2]}))
+    assert not abandoned.exists() and recent.exists()

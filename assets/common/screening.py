@@ -71,6 +71,9 @@ def out_of_range(column: str, violated: pl.Expr, what: str) -> Rule:
     return Rule(f"{column}_out_of_range", f"{column} is {what}.", violated)
 
 
+ROW = "_row"  # a row's position in (source key, line) order, for picking rows across passes
+
+
 @dataclass
 class Screened:
     valid: pl.DataFrame  # typed rows that passed every rule, in (source key, line) order
@@ -97,9 +100,11 @@ def screen(
     """`typed` converts raw text columns into typed ones of the same name; rules see both
     (`raw(c)` for the text). The first occurrence of a key in (source key, line) order wins.
 
-    `bronze` may be a lazy scan: the day is then never held in memory whole. A first pass keeps
-    only two small columns per row (duplicate flag, broken-rule bits); the outputs are then
-    streamed from the scan with those columns beside it."""
+    `bronze` may be a lazy scan: the day is then never held in memory whole. The first passes
+    find the few rows that are duplicates or break a rule (their row numbers and rule bits);
+    every later pass streams the scan and picks rows by row number against that short list,
+    so memory holds the valid output and little else. (Joining a scan side by side with an
+    in-memory column would make polars load the whole scan.)"""
     malformed = pl.col(RAW_LINE).is_not_null()
     keyed = ~malformed & pl.all_horizontal(pl.col(k).is_not_null() for k in key)
     # One integer bit per rule: cheap to compute for every row; the list of reason names is
@@ -107,36 +112,49 @@ def screen(
     broken = pl.sum_horizontal(pl.when(r.violated.fill_null(False)).then(1 << i).otherwise(0) for i, r in enumerate(rules))
     prepared = (
         _in_source_order(bronze.lazy())
+        .with_row_index(ROW)
         .with_columns(pl.col(c).alias(c + RAW_SUFFIX) for c in source_columns)
         .with_columns(typed)
     )
-    flags = (
-        prepared.select(_duplicate=keyed & ~pl.struct(key).is_first_distinct(), _broken=broken)
-        .with_columns(_broken=pl.when(pl.col("_duplicate")).then(0).otherwise(pl.col("_broken")))
+    # Two passes, so the one that needs the whole day at once (first occurrence of a key) reads
+    # only the key; the rules, row by row, stream.
+    duplicates = (
+        prepared.select(ROW, *key, _duplicate=keyed & ~pl.struct(key).is_first_distinct())
+        .filter(pl.col("_duplicate"))
         .collect(engine="streaming")
     )
-    flagged = pl.concat([prepared, flags.lazy()], how="horizontal")
-    duplicates = flagged.filter(pl.col("_duplicate")).select(key).collect()
+    rejects = (
+        prepared.select(ROW, _broken=broken, _malformed=malformed)
+        .filter((pl.col("_broken") != 0) | pl.col("_malformed"))
+        .filter(~pl.col(ROW).is_in(duplicates.get_column(ROW).implode()))  # a duplicate is dropped, not rejected
+        .collect(engine="streaming")
+    )
+    rows_in = prepared.select(pl.len()).collect(engine="streaming").item()
     conflicting = (
-        flagged.filter(keyed).join(duplicates.lazy().unique(), on=key, how="semi")  # only keys seen twice can conflict
+        prepared.filter(keyed).join(duplicates.lazy().select(key).unique(), on=key, how="semi")  # only keys seen twice can conflict
         .group_by(key)
         .agg(pl.struct(raw(c) for c in source_columns if c not in key).n_unique().alias("_versions"))
         .filter(pl.col("_versions") > 1)
-        .collect()
+        .collect(engine="streaming")
         .height
     )
-    rejected = malformed | (pl.col("_broken") != 0)
     # Project before filtering: a filter copies every column it keeps.
-    outputs = [c for c in flagged.collect_schema().names() if c not in {RAW_LINE, "_duplicate", "_broken"} and not c.endswith(RAW_SUFFIX)]
-    valid = flagged.filter(~pl.col("_duplicate") & ~rejected).select(outputs).collect(engine="streaming")
+    outputs = [c for c in prepared.collect_schema().names() if c not in {RAW_LINE, ROW} and not c.endswith(RAW_SUFFIX)]
+    dropped = pl.concat([duplicates.get_column(ROW), rejects.get_column(ROW)])
+    valid = prepared.filter(~pl.col(ROW).is_in(dropped.implode())).select(outputs).collect(engine="streaming")
     named = pl.concat_list(pl.when((pl.col("_broken") & (1 << i)) != 0).then(pl.lit(r.name)) for i, r in enumerate(rules))
-    quarantined = flagged.filter(~pl.col("_duplicate") & rejected).select(
-        *(raw(c).alias(c) for c in source_columns),
-        *LINEAGE_COLUMNS,
-        RAW_LINE,
-        pl.when(malformed).then(pl.lit([MALFORMED_LINE])).otherwise(named.list.drop_nulls()).alias(REJECT_REASONS),
-    ).collect()
-    return Screened(valid, quarantined, flags.height, duplicates.height, conflicting)
+    quarantined = (
+        prepared.filter(pl.col(ROW).is_in(rejects.get_column(ROW).implode()))
+        .join(rejects.lazy().select(ROW, "_broken"), on=ROW, how="left", maintain_order="left")
+        .select(
+            *(raw(c).alias(c) for c in source_columns),
+            *LINEAGE_COLUMNS,
+            RAW_LINE,
+            pl.when(malformed).then(pl.lit([MALFORMED_LINE])).otherwise(named.list.drop_nulls()).alias(REJECT_REASONS),
+        )
+        .collect(engine="streaming")
+    )
+    return Screened(valid, quarantined, rows_in, duplicates.height, conflicting)
 
 
 def _in_source_order(bronze: pl.LazyFrame) -> pl.LazyFrame:

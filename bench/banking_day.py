@@ -1,5 +1,5 @@
 """The banking scale curve: one day of 1M, 5M and 20M transactions (with the bench scale's
-~1,000,000 accounts) from landing to gold: bronze, silver, then the ledger, fraud alerts and
+~1,000,000 accounts, grown in proportion above 5M) from landing to gold: bronze, silver, then the ledger, fraud alerts and
 daily summary.
 
     uv run python bench/banking_day.py [--transactions 1000000,5000000,20000000] [--scale bench]
@@ -33,7 +33,13 @@ def prepare(lake_dir: str, scale: str, transactions: str) -> dict:
     from simulator.banking import BANKING_SCALES, BankingDefects, generate_banking_day
 
     lake = LocalLake(root=lake_dir)
-    size = replace(BANKING_SCALES[scale], transactions_per_day=int(transactions))
+    base, wanted = BANKING_SCALES[scale], int(transactions)
+    # Each account transacts a bounded number of times a day, so a bigger day needs a bigger bank.
+    grow = max(1.0, wanted / base.transactions_per_day)
+    size = replace(
+        base, transactions_per_day=wanted, n_accounts=int(base.n_accounts * grow), n_customers=int(base.n_customers * grow),
+        n_merchants=int(base.n_merchants * grow),
+    )
     previous = date.fromordinal(DAY.toordinal() - 1)
     files = generate_banking_day(previous, size, seed=3)
     deliver(lake, {k: v for k, v in files.items() if "/accounts/" in k})  # yesterday's balances open today's ledger

@@ -10,16 +10,16 @@ Writes bench/results/backfill.md.
 """
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.harness import publish_report  # noqa: E402
 
 FIRST_DAY = date(2024, 10, 1)
 
@@ -81,20 +81,14 @@ def main() -> None:
         ("  outside steps: run process start, code location load, bookkeeping", sum(run_seconds) - in_steps, (sum(run_seconds) - in_steps) / len(days)),
         ("between runs: queued and launched by the daemon", wall - sum(run_seconds), (wall - sum(run_seconds)) / len(days)),
     ]
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"# Retail backfill of {len(days)} days at scale `local` ({stamp}, {os.cpu_count()} cores)",
-        "",
         f"Backfill {status}; runs created {min(queued):.1f} to {max(queued):.1f} s before they started (one run at a time).",
         "",
         "| part | total | per partition |",
         "|---|---|---|",
         *(f"| {name} | {total:.1f} s | {each:.2f} s |" for name, total, each in rows),
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    Path(ROOT, "bench/results").mkdir(exist_ok=True)
-    Path(ROOT, "bench/results/backfill.md").write_text(text)
+    publish_report("backfill", f"Retail backfill of {len(days)} days at scale `local`", lines)
 
 
 if __name__ == "__main__":

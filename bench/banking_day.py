@@ -14,12 +14,12 @@ import os
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.harness import report_child, run_child, step_seconds  # noqa: E402
+from bench.harness import publish_report, report_child, run_child, step_seconds  # noqa: E402
 
 DAY = date(2024, 10, 2)
 TARGETS = {"wall_5m_s": 30.0, "peak_rss_20m_gb": 4.0, "growth": 1.25}  # growth: s per million at the largest size over the smallest
@@ -113,10 +113,7 @@ def main() -> None:
         "peak_rss_20m_gb": (by_size[largest]["tree_rss_gb"], f"peak RSS at {largest:,}"),
         "growth": (per_million[-1] / per_million[0], "s per million, largest over smallest size"),
     }
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"# Banking day scale curve, scale `{args.scale}` ({stamp}, {os.cpu_count()} cores)",
-        "",
         "| step | " + " | ".join(f"{run['transactions']:,}" for run in runs) + " |",
         "|---|" + "---|" * len(runs),
         *(f"| {step} | " + " | ".join(f"{run['steps'].get(step, 0):.2f} s" for run in runs) + " |" for step in steps),
@@ -127,10 +124,7 @@ def main() -> None:
         "",
         *(f"- target {name} <= {TARGETS[name]} ({what}): {value:.2f}, {'met' if value <= TARGETS[name] else 'NOT met'}" for name, (value, what) in verdict.items()),
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    Path(ROOT, "bench/results").mkdir(exist_ok=True)
-    Path(ROOT, f"bench/results/banking_day_{args.scale}.md").write_text(text)
+    publish_report(f"banking_day_{args.scale}", f"Banking day scale curve, scale `{args.scale}`", lines)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 RSS is its own), and reading step wall times back from a Dagster run's event log."""
 
 import json
+import os
 import resource
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,3 +73,14 @@ def step_seconds(instance, run_ids: list[str]) -> dict[str, float]:
             elif kind == "STEP_SUCCESS":
                 steps[step] = steps.get(step, 0.0) + record.timestamp - started[step]
     return steps
+
+
+def publish_report(name: str, title: str, body: list[str]) -> str:
+    """Prints a Markdown report, titled with the date and the machine's cores, and writes it
+    to bench/results/<name>.md for the README to quote."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = "\n".join([f"# {title} ({stamp}, {os.cpu_count()} cores)", "", *body]) + "\n"
+    print(text)
+    Path(ROOT, "bench/results").mkdir(exist_ok=True)
+    Path(ROOT, f"bench/results/{name}.md").write_text(text)
+    return text

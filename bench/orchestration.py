@@ -28,7 +28,7 @@ from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.harness import report_child, run_child  # noqa: E402
+from bench.harness import publish_report, report_child, run_child  # noqa: E402
 
 DAY = date(2024, 10, 1)
 REPEATS = 3
@@ -180,10 +180,7 @@ def main() -> None:
         ("  of which `import dagster` alone", typed["import_dagster"], ""),
     ]
     verdict = {"overhead_s": overhead, "per_step_s": per_step, "cold_import_s": typed["cold_import"]}
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"# Orchestration overhead, retail day at scale `local` ({stamp}, {os.cpu_count()} cores)",
-        "",
         "| run | wall (median of 3) | ratio |",
         "|---|---|---|",
         *(f"| {name} | {seconds:.2f} s | {ratio} |" for name, seconds, ratio in rows),
@@ -191,10 +188,7 @@ def main() -> None:
         f"- overhead = CLI - direct = {overhead:.2f} s; per step = (in process - direct) / {steps} steps = {per_step:.3f} s",
         *(f"- target {name} <= {TARGETS[name]}: {value:.2f}, {'met' if value <= TARGETS[name] else 'NOT met'}" for name, value in verdict.items()),
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    Path(ROOT, "bench/results").mkdir(exist_ok=True)
-    Path(ROOT, "bench/results/orchestration.md").write_text(text)
+    publish_report("orchestration", "Orchestration overhead, retail day at scale `local`", lines)
 
 
 if __name__ == "__main__":

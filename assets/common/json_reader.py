@@ -54,11 +54,11 @@ def _parse_jsonl_fast(source: Source, key: str, data: bytes) -> dict | None:
         return None
     if frame.height != lines or not all(dtype in _SCALAR_TYPES for dtype in frame.dtypes):
         return None
-    # polars gives a column one type: an integer among floats would come out as "600.0", not as
-    # delivered (and fail an integer field). Such a file takes the line path, which keeps each value's text.
+    # polars gives a column one type, so an integer among floats would come out as "600.0", not as
+    # delivered (and fail an integer field). Read as text instead, polars keeps each number as written.
     floats = [c for c, dtype in frame.schema.items() if dtype == pl.Float64]
     if floats and frame.select(pl.any_horizontal([(pl.col(c) == pl.col(c).round(0)).any() for c in floats])).item():
-        return None
+        frame = pl.read_ndjson(io.BytesIO(data), schema=dict.fromkeys(frame.columns, pl.String))
     check_contract(source, key, frame.columns)
     text = frame.select(pl.col(c).cast(pl.String) for c in source.columns)
     return {c: text.get_column(c) for c in source.columns} | {"_source_line": pl.int_range(1, lines + 1, eager=True)}

@@ -59,15 +59,14 @@ def parse_partition(source: Source, files: list[tuple[str, bytes, datetime]]) ->
 def bronze_rows(source: Source, files: list[pl.DataFrame]) -> pl.DataFrame:
     """Files' records, each in line order and given in key order, as one bronze frame: values
     trimmed (CSV cannot tell an empty field from a missing one, so both are null) and columns
-    in contract order. Done once per partition, not once per file; no row is moved, since
-    sorting millions of rows of text would cost more than everything else here."""
+    in contract order. Done once per batch of files, in one pass over all columns; no row is
+    moved, since sorting millions of rows of text would cost more than everything else here."""
     schema = source.bronze_schema
     rows = pl.concat(files, how="diagonal", rechunk=False) if files else pl.DataFrame(schema=schema)
-    files.clear()  # from here the frame holds the only reference, so each trimmed column frees its original
-    for name in source.columns:
-        if name in rows.columns:
-            trimmed = pl.col(name).str.strip_chars()
-            rows = rows.with_columns(pl.when(trimmed != "").then(trimmed).alias(name))
+    files.clear()
+    present = [name for name in source.columns if name in rows.columns]
+    trimmed = {name: pl.col(name).str.strip_chars() for name in present}
+    rows = rows.with_columns(pl.when(value != "").then(value).alias(name) for name, value in trimmed.items())
     return rows.select(pl.col(c).cast(t) if c in rows.columns else pl.lit(None, t).alias(c) for c, t in schema.items())
 
 

@@ -38,7 +38,7 @@ from resources.warehouse import (
     warehouse_frame,
 )
 
-_IAM_ROLE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_IAM_ROLE = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")  # fullmatch: no trailing newline
 log = dg.get_dagster_logger()
 
 
@@ -177,7 +177,10 @@ class PostgresWarehouse(SqlWarehouse):
 
     def _copy_into(self, cursor, staging: str, frame: pl.DataFrame) -> list[str]:
         buffer = io.BytesIO()
-        frame.write_csv(buffer, include_header=False, null_value=r"\N", datetime_format="%Y-%m-%dT%H:%M:%S%.6f%z")
+        # Text is always quoted and NULL never is: in CSV, PostgreSQL reads a quoted "\N" as the text it is.
+        frame.write_csv(
+            buffer, include_header=False, null_value=r"\N", quote_style="non_numeric", datetime_format="%Y-%m-%dT%H:%M:%S%.6f%z"
+        )
         buffer.seek(0)
         cursor.copy_expert(f"COPY {staging} FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
         return []
@@ -211,8 +214,8 @@ class RedshiftWarehouse(SqlWarehouse):
 def copy_from_s3_sql(staging: str, uri: str, iam_role: str) -> str:
     """The COPY text. The role and URI are configuration and code, not data, but they are still
     validated: a quote in either would otherwise end the SQL string literal."""
-    if not _IAM_ROLE.match(iam_role):
+    if not _IAM_ROLE.fullmatch(iam_role):
         raise ValueError("PLATFORM_REDSHIFT_IAM_ROLE must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
-    if not re.match(r"^s3://[a-z0-9.-]{3,63}/[\w./=-]+$", uri):
+    if not re.fullmatch(r"s3://[a-z0-9.-]{3,63}/[\w./=-]+", uri):
         raise ValueError(f"not a staging URI this warehouse writes: {uri!r}")
     return f"COPY {staging} FROM '{uri}' IAM_ROLE '{iam_role}' FORMAT AS PARQUET"

@@ -19,12 +19,12 @@ import dagster as dg
 import polars as pl
 
 AUDIT_TABLE = "load_audit"
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # matched whole (fullmatch): `$` would let "t\n" through
 
 
 def quote_identifier(name: str) -> str:
     """Identifiers come from code, never from data; anything else is refused, not escaped."""
-    if not _IDENTIFIER.match(name):
+    if not _IDENTIFIER.fullmatch(name):
         raise ValueError(f"not a valid warehouse identifier: {name!r}")
     return f'"{name}"'
 

@@ -8,6 +8,7 @@ that cannot be parsed becomes a `malformed_line` row rather than stopping the pa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,10 +75,22 @@ def with_lineage(frame: pl.DataFrame, key: str, ingested_at: datetime) -> pl.Dat
     return frame.with_columns(_source_key=pl.lit(key), _ingested_at=pl.lit(ingested_at, dtype=pl.Datetime("us", "UTC")))
 
 
+# A header cell that looks like data rather than a column name: an e-mail, or a run of digits.
+LOOKS_LIKE_DATA = re.compile(r"@|\d{4}")
+
+
 def check_contract(source: Source, key: str, found: list[str]) -> None:
     expected = set(source.columns)
     missing = sorted(expected - set(found))
     extra = sorted(set(found) - expected)
     repeated = sorted({c for c in found if found.count(c) > 1})
-    if missing or extra or repeated:
-        raise BadFileError(key, "columns do not match the contract", missing=missing, unexpected=extra, repeated=repeated)
+    if not (missing or extra or repeated):
+        return
+    if len(missing) > len(expected) / 2 or any(LOOKS_LIKE_DATA.search(c) for c in extra):
+        # A file without its header makes the first record look like one: its values (names,
+        # e-mails, card numbers) must not reach the run log, the UI or an alert.
+        raise BadFileError(
+            key, "the first line is not the header (its values are withheld: the file may have lost its header row)",
+            missing=missing, unexpected=[f"{len(extra)} values"],
+        )
+    raise BadFileError(key, "columns do not match the contract", missing=missing, unexpected=extra, repeated=repeated)

@@ -1,7 +1,8 @@
 -- Store performance by day, and over the trailing 7 and 28 days ending that day: the rows a
 -- store-performance API serves ("revenue, receipts, unique customers, average transaction
 -- over the last N days for store S" is one row lookup). Unique customers over a window are
--- counted over the window, not summed over days.
+-- counted over the window, not summed over days. A store with sales in the window but none
+-- that day has revenue 0 and no average transaction for the day.
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='date') }}
 
 with days as (
@@ -19,7 +20,7 @@ select
     windowed.date,
     stores.store_id,
     {%- for suffix, offset in windows.items() %}
-    sum(case when transaction_date >= {{ add_days('windowed.date', offset) }} then amount end) as revenue{{ suffix }},
+    coalesce(sum(case when transaction_date >= {{ add_days('windowed.date', offset) }} then amount end), 0) as revenue{{ suffix }},
     count(distinct case when transaction_date >= {{ add_days('windowed.date', offset) }} then receipt_id end) as receipts{{ suffix }},
     count(distinct case when transaction_date >= {{ add_days('windowed.date', offset) }} then customer_id end) as unique_customers{{ suffix }},
     {%- endfor %}

@@ -101,12 +101,19 @@ class Alerting(dg.ConfigurableResource):
             try:
                 _with_retries(lambda sink=sink: sink(alert), self.attempts, self.backoff_seconds)
             except Exception as error:  # any sink failure is recorded, never raised: other sinks still get the alert
-                failed[name] = f"{type(error).__name__}: {error}"
+                failed[name] = self._redacted(f"{type(error).__name__}: {error}")
         if failed:
             log.warning(f"alert {alert.key} not delivered to {', '.join(failed)}; recorded for retry")
             record = {"alert": asdict(alert), "failed_sinks": sorted(failed), "errors": failed, "recorded_at": datetime.now(UTC).isoformat()}
             self.lake.write(f"alerts/undelivered/{_safe(alert.key)}.json", json.dumps(record).encode())
         return sorted(failed)
+
+    def _redacted(self, text: str) -> str:
+        """A sink's error can quote its URL or token (urllib names a malformed URL): never record them."""
+        for secret, name in ((self.webhook_url, "<PLATFORM_ALERT_WEBHOOK_URL>"), (self.slack_token, "<PLATFORM_SLACK_TOKEN>")):
+            if secret:
+                text = text.replace(secret, name)
+        return text
 
     def _log_key(self, day: str) -> str:
         return f"alerts/dt={day}/alerts.jsonl"

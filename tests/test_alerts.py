@@ -172,3 +172,12 @@ def test_the_slas_are_also_dagster_freshness_policies_the_ui_shows():
     assert specs["banking_gold_fraud_alerts"].freshness_policy.deadline_cron == "0 5 * * *"
     assert specs["banking_gold_capital_adequacy"].freshness_policy.deadline_cron == "0 0 3 * *"
     assert specs["retail_silver_pos_lines"].freshness_policy is None
+
+
+def test_a_sink_error_that_quotes_the_webhook_url_is_recorded_without_it(lake):
+    secret = "hooks.example.com/services/T000/B000/s3cr3t-t0ken"  # no scheme: urllib's error quotes it whole
+    alerting = Alerting(lake=lake, webhook_url=secret, attempts=1, backoff_seconds=0.01)
+    alerting.deliver([alert("malformed")])
+    [key] = lake.list_keys("alerts/undelivered/")
+    text = lake.read(key).decode()
+    assert "s3cr3t-t0ken" not in text and "<PLATFORM_ALERT_WEBHOOK_URL>" in text

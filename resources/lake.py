@@ -68,7 +68,10 @@ def _write_parts(path: str, frames: Iterable[pl.DataFrame]) -> None:
         for frame in frames:
             table = frame.to_arrow()
             if writer is None:
-                writer = pq.ParquetWriter(path, table.schema, compression="zstd", compression_level=1, write_statistics=True)
+                writer = pq.ParquetWriter(  # the options polars writes every other lake file with
+                    path, table.schema, compression=PARQUET_OPTIONS["compression"],
+                    compression_level=PARQUET_OPTIONS["compression_level"], write_statistics=PARQUET_OPTIONS["statistics"],
+                )
             writer.write_table(table)
         if writer is None:
             raise ValueError("write_parquet_parts needs at least one frame (an empty one carries the schema)")

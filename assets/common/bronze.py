@@ -25,7 +25,6 @@ BATCH_BYTES = 64 << 20
 class BronzeParts:
     """What reading a landing partition batch by batch found, filled in as the batches are consumed."""
 
-    keys: list[str]
     rows: int = 0
     malformed: int = 0
     empty: list[str] = field(default_factory=list)
@@ -79,7 +78,7 @@ def build_bronze_asset(source: Source, partitions_def: dg.PartitionsDefinition, 
         partition = context.partition_key
         objects = landing_objects(lake, source, partition)
         context.log.info(f"reading {len(objects)} landing files under {source.landing_dir(partition)}")
-        found = BronzeParts([o.key for o in objects])
+        found = BronzeParts()
         key = source.bronze_key(partition)
         try:
             written = lake.write_parquet_parts(key, read_landing_batches(lake, source, objects, found))
@@ -94,13 +93,13 @@ def build_bronze_asset(source: Source, partitions_def: dg.PartitionsDefinition, 
         yield dg.MaterializeResult(
             metadata={
                 "dagster/row_count": found.rows,
-                "files": len(found.keys),
+                "files": len(objects),
                 "empty_files": dg.MetadataValue.json(found.empty),
                 "malformed_lines": found.malformed,
                 "lake_path": dg.MetadataValue.path(lake.uri(key)),
                 "bytes": written.size,
             },
-            check_results=[dg.AssetCheckResult(check_name=CONTRACT, passed=True, metadata={"files": len(found.keys)})],
+            check_results=[dg.AssetCheckResult(check_name=CONTRACT, passed=True, metadata={"files": len(objects)})],
         )
 
     return _bronze

@@ -12,6 +12,7 @@ import os
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +35,9 @@ class ObjectInfo:
         return self.checksum if isinstance(self.checksum, str) else self.checksum()
 
 
-PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1, "statistics": True}  # level 1: ~3% larger, 25% faster
+# zstd level 1: ~3% larger than the default level, 25% faster. Row groups of 100k rows: polars
+# reads a row group whole, so streaming a 5M-row day with 500k-row groups held ~1 GB more.
+PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1, "statistics": True, "row_group_size": 100_000}
 
 
 ABANDONED_AFTER_SECONDS = 3600  # far longer than any write takes: such a file's writer was killed
@@ -72,7 +75,7 @@ def _write_parts(path: str, frames: Iterable[pl.DataFrame]) -> None:
                     path, table.schema, compression=PARQUET_OPTIONS["compression"],
                     compression_level=PARQUET_OPTIONS["compression_level"], write_statistics=PARQUET_OPTIONS["statistics"],
                 )
-            writer.write_table(table)
+            writer.write_table(table, row_group_size=PARQUET_OPTIONS["row_group_size"])
         if writer is None:
             raise ValueError("write_parquet_parts needs at least one frame (an empty one carries the schema)")
     finally:
@@ -128,28 +131,38 @@ class LakeStorage(dg.ConfigurableResource, ABC):
         """A lazy view of a Parquet object, for steps that stream through a partition."""
         return self.read_parquet(key).lazy()
 
+    def write_parquet(self, key: str, df: pl.DataFrame) -> Written:
+        """Atomic, through a temporary file, so a large partition is never held in memory a second
+        time as encoded bytes. The bytes are deterministic for the same frame, so re-runs are byte-identical."""
+        return self._write_via_temp(key, lambda tmp: df.write_parquet(tmp, **PARQUET_OPTIONS))
+
     def write_parquet_parts(self, key: str, frames: Iterable[pl.DataFrame]) -> Written:
         """One Parquet object from frames of one schema, written one after another as row groups
         while only the current frame is in memory; published atomically once all are written."""
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-parts-", suffix=".parquet")
+        return self._write_via_temp(key, lambda tmp: _write_parts(tmp, frames))
+
+    def _write_via_temp(self, key: str, write: Callable[[str], None]) -> Written:
+        with self.staging(key) as tmp:
+            write(tmp)
+            return self.publish_file(key, tmp)
+
+    @contextmanager
+    def staging(self, key: str) -> Iterator[str]:
+        """A local temporary file for `key`, removed on exit unless `publish_file` moved it into
+        place: for output that is written first, checked from the file, and only then published."""
+        fd, path = tempfile.mkstemp(dir=self._staging_dir(key), prefix=".tmp-")
         os.close(fd)
         try:
-            _write_parts(tmp, frames)
-            return self._publish_file(key, tmp)
+            yield path
         finally:
-            Path(tmp).unlink(missing_ok=True)
+            Path(path).unlink(missing_ok=True)
 
-    def _publish_file(self, key: str, path: str) -> Written:
+    def _staging_dir(self, key: str) -> str | None:
+        return None  # the system's temporary directory
+
+    def publish_file(self, key: str, path: str) -> Written:
         """Puts a finished local file at `key`, atomically. Backends that can stream a file override this."""
         data = Path(path).read_bytes()
-        self.write(key, data)
-        return Written(len(data), hashlib.sha256(data).hexdigest())
-
-    def write_parquet(self, key: str, df: pl.DataFrame) -> Written:
-        """Writes atomically. The bytes are deterministic for the same frame, so re-runs are byte-identical."""
-        buf = io.BytesIO()
-        df.write_parquet(buf, **PARQUET_OPTIONS)
-        data = buf.getvalue()
         self.write(key, data)
         return Written(len(data), hashlib.sha256(data).hexdigest())
 
@@ -222,31 +235,20 @@ class LocalLake(LakeStorage):
     def scan_parquet(self, key: str) -> pl.LazyFrame:
         return pl.scan_parquet(self._path(key))  # read in chunks as a query needs them, never whole
 
-    def write_parquet(self, key: str, df: pl.DataFrame) -> Written:
-        """Straight to a temporary file, then renamed into place: a large partition is never held
-        in memory a second time as encoded bytes."""
-        return self._write_via_temp(key, lambda tmp: df.write_parquet(tmp, **PARQUET_OPTIONS))
+    def _staging_dir(self, key: str) -> str:
+        """Beside the target, so publishing is a rename on one filesystem."""
+        folder = self._path(key).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned_temporaries(folder)
+        return str(folder)
 
-    def write_parquet_parts(self, key: str, frames: Iterable[pl.DataFrame]) -> Written:
-        return self._write_via_temp(key, lambda tmp: _write_parts(tmp, frames))
-
-    def _write_via_temp(self, key: str, write: Callable[[str], None]) -> Written:
-        """A temporary file beside the target, fsynced and renamed over it: readers see the old file or the new one."""
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned_temporaries(path.parent)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        os.close(fd)
-        try:
-            write(tmp)
-            digest = file_sha256(tmp)
-            with open(tmp, "rb") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return Written(path.stat().st_size, digest)
+    def publish_file(self, key: str, path: str) -> Written:
+        """Fsynced and renamed over the target: readers see the old file or the new one."""
+        digest = file_sha256(path)
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(path, self._path(key))
+        return Written(self._path(key).stat().st_size, digest)
 
 
 def __getattr__(name: str):

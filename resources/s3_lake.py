@@ -56,7 +56,7 @@ class S3Lake(LakeStorage):
                     raise
                 time.sleep(0.1 * 2 ** (attempt - 1))
 
-    def _publish_file(self, key: str, path: str) -> Written:
+    def publish_file(self, key: str, path: str) -> Written:
         # Streamed from disk (multipart above 8 MB); the object appears only when the upload completes.
         self.client.upload_file(path, self.bucket, key)
         return Written(os.path.getsize(path), file_sha256(path))

@@ -88,3 +88,20 @@ def test_scores_add_up_cap_at_100_and_map_to_severity():
     assert alerts(txns(("A", 0, -1500, "M1"))).select("score", "severity").row(0) == (40, "LOW")
     frequent = alerts(txns(*burst(21, 60)))
     assert frequent.select("score", "severity").unique().rows() == [(60, "MEDIUM")]
+
+
+def test_bucketing_by_account_changes_nothing_but_memory():
+    """Many accounts, each with a burst, a night purchase or a large amount; windowed a few
+    rows at a time, the alerts are exactly those of the whole day at once."""
+    rows = []
+    for n in range(40):
+        account = f"{n:012d}"
+        rows += [(account, i * 10 + n, -5, "M1") for i in range(21 if n % 3 == 0 else 3)]  # a burst for every third account
+        rows += [(account, -11 * 3600 - n, -20, f"M{n % 4}")]  # 01:00: night, at a merchant new to some accounts
+        rows += [(account, 3600 + n, 2000 if n % 5 == 0 else 50, None)]
+    frame = txns(*rows)
+    history = pl.DataFrame({"account_id": [f"{n:012d}" for n in range(0, 40, 2)], "merchant_id": [f"M{n % 4}" for n in range(0, 40, 2)]})
+    whole = fraud.fraud_alerts(DAY, frame, history)
+    bucketed = fraud.fraud_alerts_by_account_bucket(DAY, frame.lazy(), history, rows_per_bucket=50)
+    assert whole.height > 100 and set(whole.get_column("rules").explode()) == {fraud.HIGH_FREQUENCY, fraud.NIGHT_NEW_MERCHANT, fraud.HIGH_VALUE}
+    assert bucketed.equals(whole)

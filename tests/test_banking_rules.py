@@ -82,7 +82,7 @@ def test_amount_of_exactly_a_million_and_a_transfer_without_merchant_are_valid()
 def test_descriptions_are_scrubbed_of_pii_but_keep_hostile_text_as_data():
     text = 'paid jane@example.com, ssn 123-45-6789, card 4111 1111 1111 1111, call (555) 123-4567; =SUM(A1) "quoted"'
     out = cleaning.screen_transactions(bronze(TRANSACTIONS, txn(description=text)), pl.Series([ACCOUNT]), DAY, NOW)
-    scrubbed = out.valid.get_column("description").item()
+    scrubbed = out.valid.collect().get_column("description").item()
     assert scrubbed == 'paid [email], ssn [ssn], card [card], call [phone]; =SUM(A1) "quoted"'
 
 
@@ -105,7 +105,7 @@ def account(**overrides) -> dict:
 )
 def test_balance_sign_conventions(overrides, ok):
     out = cleaning.screen_accounts(bronze(ACCOUNTS, account(**overrides)), DAY)
-    assert (out.valid.height == 1) is ok
+    assert (out.valid.collect().height == 1) is ok
     if not ok:
         assert out.quarantined.get_column(REJECT_REASONS).to_list() == [["balance_out_of_range"]]
 
@@ -115,7 +115,7 @@ def test_kyc_customers_leave_no_clear_pii():
            "email": "ana.silva@example.com", "phone": "555-867-5309", "street": "1 Main St", "city": "Austin", "state": "TX",
            "zip": "73301", "annual_income": "85000.00", "employment_status": "employed", "kyc_status": "verified"}
     out = cleaning.screen_customers(bronze(CUSTOMERS, row), DAY, TOKENS)
-    silver = out.valid.row(0, named=True)
+    silver = out.valid.collect().row(0, named=True)
     assert silver["ssn_masked"] == "***-**-6789" and silver["birth_year"] == 1980 and silver["ssn_token"] == TOKENS.token("123456789")
     text = " ".join(map(str, silver.values()))
     for clear in ("Ana", "Silva", "123-45-6789", "1980-05-17", "ana.silva@", "867-5309", "Main St"):

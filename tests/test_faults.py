@@ -36,8 +36,8 @@ import polars as pl
 import psycopg2
 import psycopg2.extensions
 import pytest
+from boto3.exceptions import S3UploadFailedError
 from botocore.awsrequest import AWSResponse
-from botocore.exceptions import ClientError
 from dagster_aws.s3 import S3Resource
 from urllib3.exceptions import ProtocolError
 
@@ -471,7 +471,7 @@ def test_transient_s3_errors_are_retried_with_backoff_and_every_operation_succee
 def test_s3_errors_that_outlast_the_retries_fail_the_write_and_publish_nothing(s3_lake, backoff_sleeps):
     errors = InjectedS3Errors(500, "InternalError", "We encountered an internal error. Please try again.", failures=100)
     s3_lake.client.meta.events.register("before-send.s3.PutObject", errors)
-    with pytest.raises(ClientError, match="InternalError"):
+    with pytest.raises(S3UploadFailedError, match="InternalError"):  # a Parquet file is uploaded from its staged file
         s3_lake.write_parquet(DATASET.lake_key(DAY), big_frame(100))
     total = s3_lake.client.meta.config.retries["total_max_attempts"]
     assert errors.attempts["PutObject"] == total and len(backoff_sleeps) == total - 1

@@ -50,7 +50,7 @@ def reasons(screened) -> list[list[str]]:
 
 def test_customers_are_masked_and_tokenised_and_names_never_leave_bronze():
     out = cleaning.screen_customers(bronze(CUSTOMERS, customer()), DAY, TOKENS)
-    row = out.valid.row(0, named=True)
+    row = out.valid.collect().row(0, named=True)
     assert row["email_masked"] == "J******e@Example.com" and row["phone_last4"] == "***-***-4567"
     assert row["loyalty_token"] == TOKENS.token("4000123456")
     assert row["email_token"] == TOKENS.token("jane.doe@example.com")  # case-insensitive join key
@@ -81,7 +81,7 @@ def test_customer_rules_and_masked_quarantine(overrides, expected):
 
 def test_a_customer_without_a_loyalty_card_is_valid():
     out = cleaning.screen_customers(bronze(CUSTOMERS, customer(loyalty_card=None)), DAY, TOKENS)
-    assert out.valid.get_column("loyalty_token").to_list() == [None]
+    assert out.valid.collect().get_column("loyalty_token").to_list() == [None]
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,7 @@ def test_product_rules(overrides, expected):
 
 def test_products_below_cost_and_optional_fields_are_kept():
     out = cleaning.screen_products(bronze(PRODUCTS, product(cost="5.00", list_price="3.99")), DAY)
-    assert out.quarantined.height == 0 and out.valid.get_column("snapshot_date").to_list() == [DAY]
+    assert out.quarantined.height == 0 and out.valid.collect().get_column("snapshot_date").to_list() == [DAY]
 
 
 @pytest.mark.parametrize(
@@ -116,20 +116,20 @@ def test_store_rules(overrides, expected):
 
 def test_duplicate_keys_keep_the_first_snapshot_row():
     out = cleaning.screen_stores(bronze(STORES, store(store_name="first"), store(store_name="second")), DAY)
-    assert out.valid.get_column("store_name").to_list() == ["first"] and out.duplicates == 1 and out.conflicting_duplicates == 1
+    assert out.valid.collect().get_column("store_name").to_list() == ["first"] and out.duplicates == 1 and out.conflicting_duplicates == 1
 
 
 def test_tokens_are_reused_from_the_previous_snapshot_only_when_made_with_this_key():
     yesterday = bronze(CUSTOMERS, customer(), customer(customer_id="C0000002", loyalty_card="4000999999", email="b@x.org"))
-    previous = cleaning.screen_customers(yesterday, DAY, TOKENS).valid
+    previous = cleaning.screen_customers(yesterday, DAY, TOKENS).valid.collect()
     today = bronze(CUSTOMERS, customer(email="new@x.org"), customer(customer_id="C0000002", loyalty_card="4000999999", email="b@x.org"))
-    fresh = cleaning.screen_customers(today, DAY, TOKENS).valid
+    fresh = cleaning.screen_customers(today, DAY, TOKENS).valid.collect()
 
     known = cleaning.known_customer_tokens(yesterday, previous)
-    assert cleaning.screen_customers(today, DAY, TOKENS, known).valid.equals(fresh)
+    assert cleaning.screen_customers(today, DAY, TOKENS, known).valid.collect().equals(fresh)
 
     rotated = Tokenizer(b"another-key-0123456789")
-    assert cleaning.screen_customers(today, DAY, rotated, known).valid.equals(cleaning.screen_customers(today, DAY, rotated).valid)
+    assert cleaning.screen_customers(today, DAY, rotated, known).valid.collect().equals(cleaning.screen_customers(today, DAY, rotated).valid.collect())
 
 
 def test_reused_tokens_skip_the_hashing(monkeypatch):

@@ -64,7 +64,7 @@ def screen(*rows, **kw):
 
 def reasons_of(**overrides) -> list[str]:
     result = screen(line(1, **overrides))
-    assert result.valid.height + result.quarantined.height == 1
+    assert result.valid.collect().height + result.quarantined.height == 1
     return result.quarantined.get_column(REJECT_REASONS).to_list()[0] if result.quarantined.height else []
 
 
@@ -76,15 +76,15 @@ def test_upc_check_digit():
 def test_clean_line_passes_with_decimal_amount_and_customer():
     result = screen(line(1), line(2, quantity="-1", loyalty_card=""))
     assert result.quarantined.height == 0
-    assert result.valid.get_column("amount").to_list() == [Decimal("7.98"), Decimal("-3.99")]
-    assert result.valid.get_column("customer_id").to_list() == ["C0000001", None]
-    assert "loyalty_card" not in result.valid.columns
+    assert result.valid.collect().get_column("amount").to_list() == [Decimal("7.98"), Decimal("-3.99")]
+    assert result.valid.collect().get_column("customer_id").to_list() == ["C0000001", None]
+    assert "loyalty_card" not in result.valid.collect().columns
 
 
 def test_amount_arithmetic_is_exact_to_the_cent():
     rows = [line(i, quantity="3", price="0.10") for i in range(1, 1001)]
     result = screen(*rows)
-    assert result.valid.get_column("amount").sum() == Decimal("300.00")  # 0.1 * 3 * 1000 in floats is 300.0000000000XX
+    assert result.valid.collect().get_column("amount").sum() == Decimal("300.00")  # 0.1 * 3 * 1000 in floats is 300.0000000000XX
 
 
 @pytest.mark.parametrize(
@@ -140,9 +140,9 @@ def test_malformed_lines_and_duplicates_are_conserved():
     )
     assert result.rows_in == 6
     assert result.duplicates == 2 and result.conflicting_duplicates == 1
-    assert result.valid.height == 1 and result.valid.get_column("quantity").to_list() == [2]  # first occurrence wins
+    assert result.valid.collect().height == 1 and result.valid.collect().get_column("quantity").to_list() == [2]  # first occurrence wins
     assert reason_counts(result.quarantined) == {"malformed_line": 2, "non_positive_price": 1}
-    assert result.valid.height + result.quarantined.height + result.duplicates == result.rows_in
+    assert result.valid.collect().height + result.quarantined.height + result.duplicates == result.rows_in
     assert result.error_rate == pytest.approx(3 / 4)
 
 
@@ -156,4 +156,4 @@ def test_quarantine_keeps_source_columns_lineage_and_masks_the_card():
 def test_first_occurrence_wins_even_when_bronze_arrives_out_of_order():
     rows = bronze(line(1, quantity="1"), line(1, quantity="2"))
     result = cleaning.screen_pos_lines(rows.reverse(), REFS, DAY, TOKENS, NOW)
-    assert result.valid.get_column("quantity").to_list() == [1]
+    assert result.valid.collect().get_column("quantity").to_list() == [1]

@@ -196,8 +196,8 @@ def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer) -> S
         key=["customer_id"],
         rules=rules,
     )
-    valid = screened.valid
-    masked = valid.select(
+    valid = screened.valid.collect()  # a snapshot, bounded by the customer base: tokens need the values in hand
+    masked = valid.lazy().select(
         "customer_id",
         ssn_token=tokenizer.tokens(valid.get_column("ssn").str.replace_all(r"\D", "")),
         ssn_masked=mask_ssn("ssn"),

@@ -32,17 +32,18 @@ def _gold(dataset: Dataset, description: str, deps, extra=None, reporting=None, 
     return dataset_asset(dataset, description, deps, gold_check_specs(dataset.asset_name, extra, reporting), partitions_def)
 
 
-def _transactions(lake: LakeStorage, partition: str, columns: list[str] | None = None) -> pl.DataFrame:
-    return lake.read_parquet(schemas.SILVER_TRANSACTIONS.lake_key(partition), columns=columns)
+def _transactions(lake: LakeStorage, partition: str, columns: list[str]) -> pl.LazyFrame:
+    """A scan: a day of transactions is aggregated or bucketed as it streams, never held whole."""
+    return lake.scan_parquet(schemas.SILVER_TRANSACTIONS.lake_key(partition)).select(columns)
 
 
-def _snapshot(lake: LakeStorage, dataset: Dataset, partition: str) -> pl.DataFrame | None:
+def _snapshot(lake: LakeStorage, dataset: Dataset, partition: str, columns: list[str] | None = None) -> pl.DataFrame | None:
     key = latest_snapshot_key(lake, dataset, partition)
-    return lake.read_parquet(key) if key else None
+    return lake.read_parquet(key, columns=columns) if key else None
 
 
-def _net_check(credits, debits, silver: pl.DataFrame) -> dg.AssetCheckResult:
-    return reconciliation_check(credits - debits, silver.get_column("amount").sum(), "net_amount")
+def _net_check(credits, debits, silver: pl.LazyFrame) -> dg.AssetCheckResult:
+    return reconciliation_check(credits - debits, silver.select(pl.col("amount").sum()).collect().item(), "net_amount")
 
 
 @_gold(
@@ -61,8 +62,9 @@ def _net_check(credits, debits, silver: pl.DataFrame) -> dg.AssetCheckResult:
 def banking_gold_account_daily(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     day = date.fromisoformat(partition)
-    current = lake.read_parquet(schemas.SILVER_ACCOUNTS.lake_key(partition))
-    previous = _snapshot(lake, schemas.SILVER_ACCOUNTS, (day - timedelta(days=1)).isoformat())
+    balances = ["account_id", "account_type", "balance"]  # of a snapshot's columns, the ledger needs these
+    current = lake.read_parquet(schemas.SILVER_ACCOUNTS.lake_key(partition), columns=balances)
+    previous = _snapshot(lake, schemas.SILVER_ACCOUNTS, (day - timedelta(days=1)).isoformat(), balances)
     transactions = _transactions(lake, partition, ["account_id", "amount"])
     gold = ledger.account_daily(day, previous, current, transactions)
     breaks = gold.filter(pl.col("status") == ledger.BREAK)
@@ -101,19 +103,17 @@ def banking_gold_fraud_alerts(context: dg.AssetExecutionContext, lake: LakeStora
     columns = ["transaction_id", "account_id", "timestamp", "amount", "type", "channel", "merchant_id"]
     transactions = _transactions(lake, partition, columns)
     earlier = [(day - timedelta(days=n)).isoformat() for n in range(1, FRAUD_MERCHANT_LOOKBACK_DAYS + 1)]
-    seen = [
-        fraud.merchant_pairs(_transactions(lake, d, ["account_id", "merchant_id"]))
-        for d in earlier
-        if lake.exists(schemas.SILVER_TRANSACTIONS.lake_key(d))
-    ]
-    history = pl.concat(seen) if seen else pl.DataFrame(schema={"account_id": pl.String, "merchant_id": pl.String})
-    gold = fraud.fraud_alerts(day, transactions, history)
+    seen = [_transactions(lake, d, ["account_id", "merchant_id"]) for d in earlier if lake.exists(schemas.SILVER_TRANSACTIONS.lake_key(d))]
+    pairs = pl.concat(seen).drop_nulls().unique() if seen else pl.LazyFrame(schema={"account_id": pl.String, "merchant_id": pl.String})
+    history = pairs.collect(engine="streaming")  # (account, merchant) pairs of the lookback: far fewer than transactions
+    gold = fraud.fraud_alerts_by_account_bucket(day, transactions, history)
     expected_score = pl.min_horizontal(
         pl.col("rules").list.eval(pl.element().replace_strict(fraud.WEIGHTS, return_dtype=pl.Int64)).list.sum(), 100
     )
     wrong = gold.filter((pl.col("score") != expected_score) | (pl.col("severity") != fraud.severity(pl.col("score"))))
     consistency = dg.AssetCheckResult(check_name=SEVERITY_MATCHES_SCORE, passed=wrong.is_empty(), metadata={"inconsistent": wrong.height})
-    flagged = reconciliation_check(gold.height, gold.get_column("transaction_id").is_in(transactions.get_column("transaction_id").implode()).sum(), "alerts")
+    in_silver = transactions.filter(pl.col("transaction_id").is_in(gold.get_column("transaction_id").implode())).select(pl.len()).collect().item()
+    flagged = reconciliation_check(gold.height, in_silver, "alerts")
     by_severity = dict(gold.get_column("severity").value_counts().iter_rows())
     return publish_gold(
         context, lake, schemas.GOLD_FRAUD_ALERTS, gold, [flagged, consistency],

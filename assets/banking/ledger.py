@@ -12,18 +12,24 @@ NO_PREVIOUS_SNAPSHOT = "no_previous_snapshot"  # the first day on record: there 
 STATUSES = (RECONCILED, BREAK, OPENED, CLOSED, NO_SNAPSHOT_ROW, NO_PREVIOUS_SNAPSHOT)
 
 
-def account_daily(day: date, previous: pl.DataFrame | None, current: pl.DataFrame, transactions: pl.DataFrame) -> pl.DataFrame:
+def account_daily(day: date, previous: pl.DataFrame | None, current: pl.DataFrame, transactions: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
     """Opening balance (yesterday's snapshot), credits, debits, count, and closing balance (today's
     snapshot) per account. `status` says whether opening + Σ amount = closing to the cent:
     an account only in today's snapshot was opened today, one only in yesterday's was closed,
     and one with transactions but no valid row today (quarantined) cannot be reconciled.
-    `previous` is None on the first day on record, when no account can be reconciled."""
+    `previous` is None on the first day on record, when no account can be reconciled.
+    `transactions` may be a scan: the day is aggregated as it streams, never held whole."""
     first_day = previous is None
     previous = current.clear() if first_day else previous
-    flows = transactions.group_by("account_id").agg(
-        pl.col("amount").filter(pl.col("amount") > 0).sum().cast(TOTAL).alias("credits"),
-        (-pl.col("amount").filter(pl.col("amount") < 0).sum()).cast(TOTAL).alias("debits"),
-        pl.len().cast(pl.Int64).alias("transactions"),
+    flows = (
+        transactions.lazy()
+        .group_by("account_id")
+        .agg(
+            pl.col("amount").filter(pl.col("amount") > 0).sum().cast(TOTAL).alias("credits"),
+            (-pl.col("amount").filter(pl.col("amount") < 0).sum()).cast(TOTAL).alias("debits"),
+            pl.len().cast(pl.Int64).alias("transactions"),
+        )
+        .collect(engine="streaming")
     )
     opening = previous.select("account_id", pl.col("balance").cast(TOTAL).alias("opening_balance"))
     closing = current.select("account_id", "account_type", pl.col("balance").cast(TOTAL).alias("closing_balance"))
@@ -51,10 +57,11 @@ def account_daily(day: date, previous: pl.DataFrame | None, current: pl.DataFram
     ).sort("account_id")
 
 
-def daily_summary(day: date, transactions: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+def daily_summary(day: date, transactions: pl.LazyFrame | pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
     """Count, credits, debits, volume (Σ |amount|) and average per account type and channel.
-    Amounts only; no account or customer identifiers, so it is safe for wide reporting."""
-    typed = transactions.join(accounts.select("account_id", "account_type"), on="account_id", how="left")
+    Amounts only; no account or customer identifiers, so it is safe for wide reporting.
+    `transactions` may be a scan, aggregated as it streams."""
+    typed = transactions.lazy().join(accounts.lazy().select("account_id", "account_type"), on="account_id", how="left")
     return (
         typed.with_columns(pl.col("account_type").fill_null("unknown"))
         .group_by("account_type", "channel")
@@ -67,4 +74,5 @@ def daily_summary(day: date, transactions: pl.DataFrame, accounts: pl.DataFrame)
         .with_columns(average=(pl.col("volume") / pl.col("transactions")).round(2).cast(TOTAL))
         .select(pl.lit(day).alias("date"), pl.all())
         .sort("account_type", "channel")
+        .collect(engine="streaming")
     )

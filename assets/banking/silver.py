@@ -56,7 +56,7 @@ def banking_silver_transactions(context: dg.AssetExecutionContext, lake: LakeSto
         )
     delivered = lake.read_parquet(accounts_key, columns=["account_id"]).get_column("account_id").drop_nulls()
     screened = cleaning.screen_transactions(_bronze(lake, TRANSACTIONS, partition), delivered, date.fromisoformat(partition), datetime.now(UTC))
-    return publish_silver(context, lake, schemas.SILVER_TRANSACTIONS, screened, {"net_amount": str(screened.valid.get_column("amount").sum())})
+    return publish_silver(context, lake, schemas.SILVER_TRANSACTIONS, screened, totals={"net_amount": pl.col("amount").sum()})
 
 
 @_silver(

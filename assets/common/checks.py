@@ -61,12 +61,16 @@ def contract_check_spec(asset: str) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(CONTRACT, asset=dg.AssetKey(asset), blocking=True, description=_DESCRIPTIONS[CONTRACT])
 
 
-def schema_check(model, frame: pl.DataFrame) -> dg.AssetCheckResult:
-    """Runs the pandera model lazily, so one evaluation reports every failing column and check."""
+def schema_check(model, frame: pl.DataFrame | pl.LazyFrame) -> dg.AssetCheckResult:
+    """Runs the pandera model lazily, so one evaluation reports every failing column and check.
+    A LazyFrame (a staged file) gets the data checks too, not only pandera's default schema-only
+    pass; each check then reads just the columns it needs."""
     import pandera.errors
+    from pandera.config import ValidationDepth, config_context
 
     try:
-        model.validate(frame, lazy=True)
+        with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+            model.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as err:
         cases = err.failure_cases
         summary = cases.group_by("column", "check").len().sort("len", descending=True)
@@ -78,12 +82,13 @@ def schema_check(model, frame: pl.DataFrame) -> dg.AssetCheckResult:
                 "failures_by_check": dg.MetadataValue.md(_markdown(summary.head(20))),
             },
         )
-    return dg.AssetCheckResult(check_name=SCHEMA, passed=True, metadata={"rows": frame.height})
+    return dg.AssetCheckResult(check_name=SCHEMA, passed=True)
 
 
-def screening_checks(screened: Screened) -> list[dg.AssetCheckResult]:
+def screening_checks(screened: Screened, rows_valid: int) -> list[dg.AssetCheckResult]:
+    """`rows_valid` is counted from the written output, so conservation checks what was published."""
     quarantined = screened.quarantined.height
-    accounted = screened.valid.height + quarantined + screened.duplicates
+    accounted = rows_valid + quarantined + screened.duplicates
     reasons = reason_counts(screened.quarantined)
     budget_metadata = {
         "quarantined": quarantined,

@@ -6,6 +6,8 @@ metadata and publish the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import dagster as dg
@@ -14,7 +16,7 @@ import polars as pl
 from assets.common.checks import schema_check, screening_checks
 from assets.common.datasets import Dataset
 from assets.common.screening import Screened
-from resources.lake import LakeStorage
+from resources.lake import PARQUET_OPTIONS, LakeStorage, Written
 from resources.warehouse import sql_type
 
 
@@ -22,8 +24,21 @@ def _column_type(dtype: pl.DataType) -> str:
     return f"{_column_type(dtype.inner)}[]" if isinstance(dtype, pl.List) else sql_type(dtype).lower()
 
 
-def table_schema(frame: pl.DataFrame) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(name, _column_type(dtype)) for name, dtype in frame.schema.items()])
+def table_schema(schema: pl.Schema) -> dg.TableSchema:
+    return dg.TableSchema(columns=[dg.TableColumn(name, _column_type(dtype)) for name, dtype in schema.items()])
+
+
+@contextmanager
+def _staged(lake: LakeStorage, key: str, rows: pl.DataFrame | pl.LazyFrame) -> Iterator[tuple[str, pl.LazyFrame]]:
+    """The output written to a staged file first, and read back from there by every check: a
+    day never has to fit in memory (a plan streams in), nor twice (pandera copies a frame it
+    validates). Only a file whose blocking checks pass is then published."""
+    with lake.staging(key) as path:
+        if isinstance(rows, pl.LazyFrame):
+            rows.sink_parquet(path, **PARQUET_OPTIONS)
+        else:
+            rows.write_parquet(path, **PARQUET_OPTIONS)
+        yield path, pl.scan_parquet(path)
 
 
 def publish_silver(
@@ -32,20 +47,27 @@ def publish_silver(
     dataset: Dataset,
     screened: Screened,
     metadata: dict | None = None,
+    totals: dict[str, pl.Expr] | None = None,
     extra_checks: tuple[dg.AssetCheckResult, ...] = (),
 ) -> dg.MaterializeResult:
+    """`totals` are headline sums over the valid rows, for the metadata."""
     partition = context.partition_key
+    key = dataset.lake_key(partition)
     lake.write_parquet(dataset.quarantine_key(partition), screened.quarantined)
-    checks = [schema_check(dataset.model, screened.valid), *screening_checks(screened), *extra_checks]
-    counts = {
-        "rows_in": screened.rows_in,
-        "rows_valid": screened.valid.height,
-        "rows_quarantined": screened.quarantined.height,
-        "rows_duplicate": screened.duplicates,
-        "conflicting_duplicates": screened.conflicting_duplicates,
-        "quarantine_path": dg.MetadataValue.path(lake.uri(dataset.quarantine_key(partition))),
-    }
-    return _publish(context, lake, dataset, screened.valid, checks, counts | (metadata or {}))
+    with _staged(lake, key, screened.valid) as (path, output):
+        rows_valid = output.select(pl.len()).collect().item()
+        headline = {name: str(value) for name, value in output.select(**totals).collect().row(0, named=True).items()} if totals else {}
+        checks = [schema_check(dataset.model, output), *screening_checks(screened, rows_valid), *extra_checks]
+        counts = {
+            "rows_in": screened.rows_in,
+            "rows_valid": rows_valid,
+            "rows_quarantined": screened.quarantined.height,
+            "rows_duplicate": screened.duplicates,
+            "conflicting_duplicates": screened.conflicting_duplicates,
+            "quarantine_path": dg.MetadataValue.path(lake.uri(dataset.quarantine_key(partition))),
+        }
+        shape = {"dagster/row_count": rows_valid, "dagster/column_schema": table_schema(output.collect_schema())}
+        return _publish(context, lake, dataset, lambda: lake.publish_file(key, path), checks, shape | counts | (metadata or {}) | headline)
 
 
 def publish_gold(
@@ -57,7 +79,11 @@ def publish_gold(
     headline: dict | None = None,
     partition: str | None = None,
 ) -> dg.MaterializeResult:
-    return _publish(context, lake, dataset, frame, [schema_check(dataset.model, frame), *checks], headline or {}, partition)
+    key = dataset.lake_key(partition or context.partition_key)
+    with _staged(lake, key, frame) as (path, output):
+        shape = {"dagster/row_count": frame.height, "dagster/column_schema": table_schema(frame.schema)}
+        checks = [schema_check(dataset.model, output), *checks]
+        return _publish(context, lake, dataset, lambda: lake.publish_file(key, path), checks, shape | (headline or {}), partition)
 
 
 @dataclass(frozen=True)
@@ -100,7 +126,7 @@ def publish_gold_partitions(
     )
 
 
-def _publish(context, lake, dataset, frame, checks, metadata, partition: str | None = None) -> dg.MaterializeResult:
+def _publish(context, lake, dataset, publish: Callable[[], Written], checks, metadata, partition: str | None = None) -> dg.MaterializeResult:
     """Only a partition whose blocking checks pass reaches the lake (and so the warehouse load
     downstream), so readers and "the latest snapshot" never see data that failed its contract.
     A failed partition's previous lake file is removed; its rejects stay in quarantine."""
@@ -113,9 +139,6 @@ def _publish(context, lake, dataset, frame, checks, metadata, partition: str | N
         context.log.error(f"{dataset.asset_name}[{partition}]: blocking checks failed ({', '.join(failed)}); not published")
         outcome = {"published": f"no: failed {', '.join(failed)}"}
     else:
-        written = lake.write_parquet(key, frame)
+        written = publish()
         outcome = {"lake_path": dg.MetadataValue.path(lake.uri(key)), "bytes": written.size, "sha256": written.sha256}
-    return dg.MaterializeResult(
-        metadata={"dagster/row_count": frame.height, "dagster/column_schema": table_schema(frame), **metadata, **outcome},
-        check_results=checks,
-    )
+    return dg.MaterializeResult(metadata=metadata | outcome, check_results=checks)

@@ -76,7 +76,9 @@ ROW = "_row"  # a row's position in (source key, line) order, for picking rows a
 
 @dataclass
 class Screened:
-    valid: pl.DataFrame  # typed rows that passed every rule, in (source key, line) order
+    # Typed rows that passed every rule, in (source key, line) order: a plan over bronze, not yet
+    # run, so publishing can stream it to a file (a day of transactions can outgrow memory).
+    valid: pl.LazyFrame
     quarantined: pl.DataFrame  # raw source columns + lineage + _raw_line + _reject_reasons
     rows_in: int
     duplicates: int
@@ -102,8 +104,8 @@ def screen(
 
     `bronze` may be a lazy scan: the day is then never held in memory whole. The first passes
     find the few rows that are duplicates or break a rule (their row numbers and rule bits);
-    every later pass streams the scan and picks rows by row number against that short list,
-    so memory holds the valid output and little else. (Joining a scan side by side with an
+    every later pass streams the scan and picks rows by row number against that short list.
+    The valid rows are returned as a plan, run when they are written. (Joining a scan side by side with an
     in-memory column would make polars load the whole scan.)"""
     malformed = pl.col(RAW_LINE).is_not_null()
     keyed = ~malformed & pl.all_horizontal(pl.col(k).is_not_null() for k in key)
@@ -116,13 +118,7 @@ def screen(
         .with_columns(pl.col(c).alias(c + RAW_SUFFIX) for c in source_columns)
         .with_columns(typed)
     )
-    # Two passes, so the one that needs the whole day at once (first occurrence of a key) reads
-    # only the key; the rules, row by row, stream.
-    duplicates = (
-        prepared.select(ROW, *key, _duplicate=keyed & ~pl.struct(key).is_first_distinct())
-        .filter(pl.col("_duplicate"))
-        .collect(engine="streaming")
-    )
+    duplicates = _duplicates(prepared, key, keyed)
     rejects = (
         prepared.select(ROW, _broken=broken, _malformed=malformed)
         .filter((pl.col("_broken") != 0) | pl.col("_malformed"))
@@ -131,7 +127,8 @@ def screen(
     )
     rows_in = prepared.select(pl.len()).collect(engine="streaming").item()
     conflicting = (
-        prepared.filter(keyed).join(duplicates.lazy().select(key).unique(), on=key, how="semi")  # only keys seen twice can conflict
+        # Only keys seen twice can conflict; a filter on the short list streams, a join would not.
+        prepared.filter(keyed & pl.struct(key).is_in(duplicates.select(pl.struct(key).unique()).to_series().implode()))
         .group_by(key)
         .agg(pl.struct(raw(c) for c in source_columns if c not in key).n_unique().alias("_versions"))
         .filter(pl.col("_versions") > 1)
@@ -141,7 +138,7 @@ def screen(
     # Project before filtering: a filter copies every column it keeps.
     outputs = [c for c in prepared.collect_schema().names() if c not in {RAW_LINE, ROW} and not c.endswith(RAW_SUFFIX)]
     dropped = pl.concat([duplicates.get_column(ROW), rejects.get_column(ROW)])
-    valid = prepared.filter(~pl.col(ROW).is_in(dropped.implode())).select(outputs).collect(engine="streaming")
+    valid = prepared.filter(~pl.col(ROW).is_in(dropped.implode())).select(outputs)
     named = pl.concat_list(pl.when((pl.col("_broken") & (1 << i)) != 0).then(pl.lit(r.name)) for i, r in enumerate(rules))
     quarantined = (
         prepared.filter(pl.col(ROW).is_in(rejects.get_column(ROW).implode()))
@@ -155,6 +152,22 @@ def screen(
         .collect(engine="streaming")
     )
     return Screened(valid, quarantined, rows_in, duplicates.height, conflicting)
+
+
+def _duplicates(prepared: pl.LazyFrame, key: list[str], keyed: pl.Expr) -> pl.DataFrame:
+    """Rows (ROW and key) whose key occurred earlier in the day. Finding them needs every key
+    at once, so this pass holds one 64-bit hash per row rather than the keys themselves (20M
+    transaction ids: 0.7 GB instead of 2.1 GB). Rows whose hash repeats are then compared on
+    their real keys, so a hash collision never drops a row."""
+    hashes = prepared.select(_hash=pl.when(keyed).then(pl.struct(key).hash())).collect(engine="streaming").with_row_index(ROW)
+    repeated = hashes.filter(pl.col("_hash").is_not_null() & ~pl.col("_hash").is_first_distinct()).get_column("_hash").unique()
+    suspects = hashes.filter(pl.col("_hash").is_in(repeated.implode())).get_column(ROW)
+    return (
+        prepared.filter(pl.col(ROW).is_in(suspects.implode()))
+        .select(ROW, *key)
+        .collect(engine="streaming")
+        .filter(~pl.struct(key).is_first_distinct())  # rows are in source order: the first copy wins
+    )
 
 
 def _in_source_order(bronze: pl.LazyFrame) -> pl.LazyFrame:

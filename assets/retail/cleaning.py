@@ -80,26 +80,23 @@ def screen_pos_lines(bronze: pl.DataFrame, refs: RetailReferences, day: date, to
     # An absent or unknown loyalty card is not an error: the line simply has no customer. A card
     # shared by two customers goes to the lowest customer_id, so re-runs resolve it the same way.
     owners = refs.customers.drop_nulls("loyalty_token").sort("customer_id").unique("loyalty_token", keep="first", maintain_order=True)
-    cards = screened.valid.select(loyalty_token=tokenizer.tokens(screened.valid.get_column("loyalty_card")))
-    valid = (
-        screened.valid.with_columns(cards)
-        .join(owners, on="loyalty_token", how="left", maintain_order="left")
-        .select(
-            "receipt_id",
-            "line_no",
-            "store_id",
-            "register_id",
-            "product_barcode",
-            "quantity",
-            "price",
-            (pl.col("quantity") * pl.col("price")).cast(pl.Decimal(12, 2)).alias("amount"),
-            "timestamp",
-            pl.col("timestamp").dt.date().alias("transaction_date"),
-            "cashier_id",
-            "customer_id",
-            "_source_key",
-            "_source_line",
-        )
+    cards = screened.valid.select(pl.col("loyalty_card").drop_nulls().unique()).collect(engine="streaming").get_column("loyalty_card")
+    card_owner = pl.DataFrame({"card": cards, "loyalty_token": tokenizer.tokens(cards)}).join(owners, on="loyalty_token")
+    valid = screened.valid.select(
+        "receipt_id",
+        "line_no",
+        "store_id",
+        "register_id",
+        "product_barcode",
+        "quantity",
+        "price",
+        (pl.col("quantity") * pl.col("price")).cast(pl.Decimal(12, 2)).alias("amount"),
+        "timestamp",
+        pl.col("timestamp").dt.date().alias("transaction_date"),
+        "cashier_id",
+        pl.col("loyalty_card").replace_strict(card_owner.get_column("card"), card_owner.get_column("customer_id"), default=None, return_dtype=pl.String).alias("customer_id"),
+        "_source_key",
+        "_source_line",
     )
     rejected = screened.quarantined
     rejected = rejected.with_columns(
@@ -163,10 +160,10 @@ def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer, know
     screened = screen(
         bronze, source_columns=CUSTOMERS.columns, typed=[parsing.iso_date("signup_date")], key=["customer_id"], rules=rules
     )
-    valid = screened.valid
+    valid = screened.valid.collect()  # a snapshot, bounded by the customer base: tokens need the values in hand
     known = known or {}
     email, phone = valid.select(_token_keys(pl.col("email"), pl.col("phone"))).get_columns()
-    masked = valid.select(
+    masked = valid.lazy().select(
         "customer_id",
         loyalty_token=tokenizer.tokens(valid.get_column("loyalty_card"), known.get("loyalty")),
         email_token=tokenizer.tokens(email, known.get("email")),

@@ -53,7 +53,7 @@ def retail_silver_stores(context: dg.AssetExecutionContext, lake: LakeStorage):
 def retail_silver_products(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     screened = cleaning.screen_products(_bronze(lake, PRODUCTS, partition), date.fromisoformat(partition))
-    below = screened.valid.filter(pl.col("list_price") < pl.col("cost"))
+    below = screened.valid.filter(pl.col("list_price") < pl.col("cost")).collect()
     warning = dg.AssetCheckResult(
         check_name=PRICE_BELOW_COST,
         passed=below.is_empty(),
@@ -128,7 +128,7 @@ def retail_silver_pos_lines(context: dg.AssetExecutionContext, lake: LakeStorage
     )
     return publish_silver(
         context, lake, schemas.SILVER_POS_LINES, screened,
-        {"reference_snapshots": dg.MetadataValue.json(used), "revenue": str(screened.valid.get_column("amount").sum())},
+        {"reference_snapshots": dg.MetadataValue.json(used)}, {"revenue": pl.col("amount").sum()},
     )
 
 

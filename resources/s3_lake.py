@@ -1,10 +1,15 @@
 """The production lake backend: an S3 bucket. Imported only by the prod profile and by tests
 (`resources.lake.S3Lake` resolves here lazily), because dagster_aws costs ~1.2 s to import."""
 
+import atexit
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
+from functools import cache
 
+import polars as pl
 from botocore.exceptions import ConnectionClosedError, IncompleteReadError, ReadTimeoutError, ResponseStreamingError
 from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
@@ -56,6 +61,14 @@ class S3Lake(LakeStorage):
                     raise
                 time.sleep(0.1 * 2 ** (attempt - 1))
 
+    def scan_parquet(self, key: str) -> pl.LazyFrame:
+        """Downloaded to a local file (streamed to disk, not through memory), so a scan of a large
+        partition streams as it does on the local lake. The copy is removed when the process ends."""
+        fd, path = tempfile.mkstemp(dir=_scan_copies(), suffix=".parquet")
+        os.close(fd)
+        self.client.download_file(self.bucket, key, path)
+        return pl.scan_parquet(path)
+
     def publish_file(self, key: str, path: str) -> Written:
         # Streamed from disk (multipart above 8 MB); the object appears only when the upload completes.
         self.client.upload_file(path, self.bucket, key)
@@ -79,3 +92,10 @@ class S3Lake(LakeStorage):
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
+
+
+@cache
+def _scan_copies() -> str:
+    folder = tempfile.mkdtemp(prefix="lake-scans-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder

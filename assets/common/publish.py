@@ -6,7 +6,7 @@ metadata and publish the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -16,7 +16,7 @@ import polars as pl
 from assets.common.checks import schema_check, screening_checks
 from assets.common.datasets import Dataset
 from assets.common.screening import Screened
-from resources.lake import PARQUET_OPTIONS, LakeStorage, Written
+from resources.lake import PARQUET_OPTIONS, LakeStorage
 from resources.warehouse import sql_type
 
 
@@ -67,7 +67,7 @@ def publish_silver(
             "quarantine_path": dg.MetadataValue.path(lake.uri(dataset.quarantine_key(partition))),
         }
         shape = {"dagster/row_count": rows_valid, "dagster/column_schema": table_schema(output.collect_schema())}
-        return _publish(context, lake, dataset, lambda: lake.publish_file(key, path), checks, shape | counts | (metadata or {}) | headline)
+        return _publish(context, lake, dataset, path, checks, shape | counts | (metadata or {}) | headline)
 
 
 def publish_gold(
@@ -83,7 +83,7 @@ def publish_gold(
     with _staged(lake, key, frame) as (path, output):
         shape = {"dagster/row_count": frame.height, "dagster/column_schema": table_schema(frame.schema)}
         checks = [schema_check(dataset.model, output), *checks]
-        return _publish(context, lake, dataset, lambda: lake.publish_file(key, path), checks, shape | (headline or {}), partition)
+        return _publish(context, lake, dataset, path, checks, shape | (headline or {}), partition)
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def publish_gold_partitions(
     )
 
 
-def _publish(context, lake, dataset, publish: Callable[[], Written], checks, metadata, partition: str | None = None) -> dg.MaterializeResult:
+def _publish(context, lake, dataset, staged: str, checks, metadata, partition: str | None = None) -> dg.MaterializeResult:
     """Only a partition whose blocking checks pass reaches the lake (and so the warehouse load
     downstream), so readers and "the latest snapshot" never see data that failed its contract.
     A failed partition's previous lake file is removed; its rejects stay in quarantine."""
@@ -139,6 +139,6 @@ def _publish(context, lake, dataset, publish: Callable[[], Written], checks, met
         context.log.error(f"{dataset.asset_name}[{partition}]: blocking checks failed ({', '.join(failed)}); not published")
         outcome = {"published": f"no: failed {', '.join(failed)}"}
     else:
-        written = publish()
+        written = lake.publish_file(key, staged)
         outcome = {"lake_path": dg.MetadataValue.path(lake.uri(key)), "bytes": written.size, "sha256": written.sha256}
     return dg.MaterializeResult(metadata=metadata | outcome, check_results=checks)

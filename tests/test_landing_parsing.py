@@ -163,26 +163,51 @@ def test_jsonl_huge_line_is_malformed():
     assert rows.filter(pl.col(RAW_LINE).is_null()).get_column("id").to_list() == ["2"]
 
 
+def _classified(header, *bodies):
+    from assets.common.csv_reader import _classify_lines
+
+    rows = _classify_lines(header, [body.decode() for body in bodies])
+    parsed = rows.filter(pl.col(RAW_LINE).is_null())
+    records = list(zip(parsed.get_column("_file").to_list(), parsed.get_column("_source_line").to_list(), *(parsed.get_column(c).to_list() for c in header), strict=True))
+    bad = rows.filter(pl.col(RAW_LINE).is_not_null()).select("_file", "_source_line", RAW_LINE).rows()
+    return records, bad
+
+
+IRREGULAR = (
+    b'1,a,1.00\n2,"b, quoted",2.00\n3,"two\nlines",3.00\n4,"broken,4.00\n5,e,5.00\n\n6,f\n7,g,7.00,x\n'
+    b'8,"x""y",8.00\n9,\xc3\xa9t\xc3\xa9,9.00\r\n10,"a\n\nb",10.00\n11,k,11.00'
+)
+
+
 def test_vectorised_and_python_line_walks_agree():
-    from assets.common.csv_reader import _parse_csv_lines_in_python, _parse_csv_lines_vectorised
+    from assets.common.csv_reader import _parse_csv_lines_in_python
 
     header = ["id", "name", "price"]
-    body = (
-        b'1,a,1.00\n2,"b, quoted",2.00\n3,"two\nlines",3.00\n4,"broken,4.00\n5,e,5.00\n\n6,f\n7,g,7.00,x\n'
-        b'8,"x""y",8.00\n9,\xc3\xa9t\xc3\xa9,9.00\r\n10,"a\n\nb",10.00\n11,k,11.00'
-    )
-    vec_records, vec_bad = _parse_csv_lines_vectorised(header, body.decode())
-    py_records, py_bad, (plain, numbers) = _parse_csv_lines_in_python(header, body)
+    vec_records, vec_bad = _classified(header, IRREGULAR)
+    py_records, py_bad, (plain, numbers) = _parse_csv_lines_in_python(header, IRREGULAR)
     py_rows = sorted(zip(py_records["_source_line"], *(py_records[c] for c in header), strict=True))
     py_rows += [(n, *line.decode().split(",")) for line, n in zip(plain, numbers, strict=True)]
-    vec_rows = list(zip(vec_records["_source_line"].to_list(), *(vec_records[c].to_list() for c in header), strict=True))
 
     def trimmed(rows):  # bronze trims every value, a CRLF's '\r' included
         return sorted(tuple(v.strip() if isinstance(v, str) else v for v in row) for row in rows)
 
-    assert trimmed(vec_rows) == trimmed(py_rows)
-    assert vec_bad == py_bad
-    assert [n for n, _ in vec_bad] == [6, 9, 10]
+    assert trimmed(row[1:] for row in vec_records) == trimmed(py_rows)
+    assert [row[1:] for row in vec_bad] == py_bad
+    assert [n for _, n, _ in vec_bad] == [6, 9, 10]
+    assert [row[1] for row in vec_records] == sorted(row[1] for row in vec_records)  # in line order
+
+
+def test_files_classified_together_equal_each_alone_and_a_quote_never_spans_files():
+    """A quote left open at the end of one file must not swallow the next file's lines."""
+    header = ["id", "name", "price"]
+    unclosed = b'1,a,1.00\n2,"open,2.00\n3,c,3.00\n'
+    after = b'4,"d\ne",4.00\n5,e,5.00\n'
+    together = _classified(header, unclosed, IRREGULAR, after)
+    alone = [_classified(header, body) for body in (unclosed, IRREGULAR, after)]
+    assert together[0] == [(file, *row[1:]) for file, (records, _) in enumerate(alone) for row in records]
+    assert together[1] == [(file, *row[1:]) for file, (_, bad) in enumerate(alone) for row in bad]
+    assert (0, 3, '2,"open,2.00') in together[1] and (0, 4, "3", "c", "3.00") in together[0]  # line 1 is the header
+    assert (2, 2, "4", "d\ne", "4.00") in together[0]
 
 
 def test_bronze_read_in_batches_equals_one_batch(tmp_path, monkeypatch):

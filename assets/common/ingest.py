@@ -10,7 +10,7 @@ from datetime import datetime
 
 import polars as pl
 
-from assets.common.csv_reader import PlainLines, read_csv_file
+from assets.common.csv_reader import IrregularFiles, PlainLines, read_csv_file
 from assets.common.json_reader import read_json_file
 from assets.common.landing import BOM, BadFileError, Source, records_frame, with_lineage
 
@@ -37,10 +37,11 @@ def parse_partition(source: Source, files: list[tuple[str, bytes, datetime]]) ->
     bytes) take the line-by-line path."""
     pieces, empty = [], []  # (key, rows of that file in line order)
     plain: dict[tuple[str, ...], PlainLines] = {}
+    irregular: dict[tuple[str, ...], IrregularFiles] = {}
     for key, data, ingested_at in files:
         data = _unwrap(key, data)
         if source.format == "csv":
-            records, raw_lines, handed_over = read_csv_file(source, key, data, ingested_at, plain)
+            records, raw_lines, handed_over = read_csv_file(source, key, data, ingested_at, plain, irregular)
         else:
             (records, raw_lines), handed_over = read_json_file(source, key, data), 0
         del data  # a day of transactions is ~600 MB of text: hold one file at a time
@@ -49,8 +50,8 @@ def parse_partition(source: Source, files: list[tuple[str, bytes, datetime]]) ->
             pieces.append((key, rows if rows.get_column("_source_line").is_sorted() else rows.sort("_source_line")))
         elif not handed_over:
             empty.append(key)
-    for lines in plain.values():
-        pieces += lines.frames_by_key()
+    for batch in (*plain.values(), *irregular.values()):
+        pieces += batch.frames_by_key()
     in_key_order = [rows for _, rows in sorted(pieces, key=lambda piece: piece[0])]
     pieces.clear()
     return bronze_rows(source, in_key_order), sorted(empty)

@@ -104,9 +104,9 @@ def screen(
 
     `bronze` may be a lazy scan: the day is then never held in memory whole. The first passes
     find the few rows that are duplicates or break a rule (their row numbers and rule bits);
-    every later pass streams the scan and picks rows by row number against that short list.
-    The valid rows are returned as a plan, run when they are written. (Joining a scan side by side with an
-    in-memory column would make polars load the whole scan.)"""
+    every later pass streams the scan and picks rows by row number against that short list
+    (joining a scan side by side with an in-memory column would make polars load the whole
+    scan). The valid rows are returned as a plan, run when they are written."""
     malformed = pl.col(RAW_LINE).is_not_null()
     keyed = ~malformed & pl.all_horizontal(pl.col(k).is_not_null() for k in key)
     # One integer bit per rule: cheap to compute for every row; the list of reason names is

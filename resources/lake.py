@@ -62,6 +62,14 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
+def write_parquet_file(path: str, rows: pl.DataFrame | pl.LazyFrame) -> None:
+    """A local Parquet file in the lake's format; a plan is streamed into it, never collected."""
+    if isinstance(rows, pl.LazyFrame):
+        rows.sink_parquet(path, **PARQUET_OPTIONS)
+    else:
+        rows.write_parquet(path, **PARQUET_OPTIONS)
+
+
 def _write_parts(path: str, frames: Iterable[pl.DataFrame]) -> None:
     """Frames appended as row groups of one file. Polars' streaming writer pulls them one at a
     time, so only a few are in memory at once (it is also ~2x faster here than pyarrow's)."""
@@ -76,7 +84,7 @@ def _write_parts(path: str, frames: Iterable[pl.DataFrame]) -> None:
         yield first
         yield from frames
 
-    register_io_source(batches, schema=first.schema).sink_parquet(path, **PARQUET_OPTIONS)
+    write_parquet_file(path, register_io_source(batches, schema=first.schema))
 
 
 @dataclass(frozen=True)
@@ -130,7 +138,7 @@ class LakeStorage(dg.ConfigurableResource, ABC):
     def write_parquet(self, key: str, df: pl.DataFrame) -> Written:
         """Atomic, through a temporary file, so a large partition is never held in memory a second
         time as encoded bytes. The bytes are deterministic for the same frame, so re-runs are byte-identical."""
-        return self._write_via_temp(key, lambda tmp: df.write_parquet(tmp, **PARQUET_OPTIONS))
+        return self._write_via_temp(key, lambda tmp: write_parquet_file(tmp, df))
 
     def write_parquet_parts(self, key: str, frames: Iterable[pl.DataFrame]) -> Written:
         """One Parquet object from frames of one schema, written one after another as row groups
@@ -240,11 +248,12 @@ class LocalLake(LakeStorage):
 
     def publish_file(self, key: str, path: str) -> Written:
         """Fsynced and renamed over the target: readers see the old file or the new one."""
+        target = self._path(key)
         digest = file_sha256(path)
         with open(path, "rb") as f:
             os.fsync(f.fileno())
-        os.replace(path, self._path(key))
-        return Written(self._path(key).stat().st_size, digest)
+        os.replace(path, target)
+        return Written(target.stat().st_size, digest)
 
 
 def __getattr__(name: str):

@@ -16,7 +16,7 @@ import polars as pl
 from assets.common.checks import schema_check, screening_checks
 from assets.common.datasets import Dataset
 from assets.common.screening import Screened
-from resources.lake import PARQUET_OPTIONS, LakeStorage
+from resources.lake import LakeStorage, write_parquet_file
 from resources.warehouse import sql_type
 
 
@@ -34,10 +34,7 @@ def _staged(lake: LakeStorage, key: str, rows: pl.DataFrame | pl.LazyFrame) -> I
     day never has to fit in memory (a plan streams in), nor twice (pandera copies a frame it
     validates). Only a file whose blocking checks pass is then published."""
     with lake.staging(key) as path:
-        if isinstance(rows, pl.LazyFrame):
-            rows.sink_parquet(path, **PARQUET_OPTIONS)
-        else:
-            rows.write_parquet(path, **PARQUET_OPTIONS)
+        write_parquet_file(path, rows)
         yield path, pl.scan_parquet(path)
 
 

@@ -132,11 +132,13 @@ def test_tokens_are_reused_from_the_previous_snapshot_only_when_made_with_this_k
     assert cleaning.screen_customers(today, DAY, rotated, known).valid.collect().equals(cleaning.screen_customers(today, DAY, rotated).valid.collect())
 
 
-def test_reused_tokens_skip_the_hashing(monkeypatch):
-    values = pl.Series(["a", "b", "c"])
-    known = pl.DataFrame({"value": ["a", "b"], "token": [TOKENS.token("a"), TOKENS.token("b")]})
+def test_only_unchanged_values_reuse_their_token_and_skip_the_hashing(monkeypatch):
+    values = pl.Series(["a", "b", "c", "d", None])
+    # Row for row, the same entities' earlier values: "b" changed (its old token must not be
+    # reused), "c" and the last are new entities.
+    known = pl.DataFrame({"value": ["a", "old", None, "d", None], "token": [TOKENS.token("a"), TOKENS.token("old"), None, TOKENS.token("d"), None]})
     hashed = []
     original = Tokenizer._hash_all
     monkeypatch.setattr(Tokenizer, "_hash_all", lambda self, v: hashed.extend(v.to_list()) or original(self, v))
-    assert TOKENS.tokens(values, known).to_list() == [TOKENS.token(v) for v in "abc"]
-    assert hashed == ["c"]
+    assert TOKENS.tokens(values, known).to_list() == [TOKENS.token(v) for v in "abcd"] + [None]
+    assert sorted(hashed) == ["b", "c"]

@@ -157,3 +157,18 @@ def test_first_occurrence_wins_even_when_bronze_arrives_out_of_order():
     rows = bronze(line(1, quantity="1"), line(1, quantity="2"))
     result = cleaning.screen_pos_lines(rows.reverse(), REFS, DAY, TOKENS, NOW)
     assert result.valid.collect().get_column("quantity").to_list() == [1]
+
+
+def test_the_whole_seconds_utc_shortcut_parses_exactly_like_the_general_iso_format():
+    from assets.common.parsing import ISO_TIMESTAMP, timestamp_utc
+
+    texts = [
+        "2024-10-01T10:30:15Z", "2024-10-01T10:30:15.250Z", "2024-10-01T10:30:15+02:00", "2024-10-01T10:30:15-0530",
+        "2024-10-01T10:30:15z", "2024-10-01 10:30:15Z", "2024-10-01T10:30:15", "2024-10-01T10:30:15Zjunk", " 2024-10-01T10:30:15Z",
+        "2024-1-1T1:2:3Z", "2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z", "2024-13-45T25:61:00Z", "2024-10-01T23:59:60Z",
+        "+2024-10-01T10:30:15Z", "20241001T103015Z", "", None,
+    ]
+    frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
+    general = frame.select(pl.col("t").str.strptime(pl.Datetime("us", "UTC"), ISO_TIMESTAMP, strict=False)).to_series()
+    assert general.is_not_null().sum() >= 5  # the comparison covers real instants, not only nulls
+    assert frame.select(timestamp_utc("t")).to_series().to_list() == general.to_list()

@@ -34,16 +34,18 @@ class Tokenizer:
 
     def tokens(self, values: pl.Series, known: pl.DataFrame | None = None) -> pl.Series:
         """Hashes each distinct value once (loyalty cards repeat across a day's receipts).
-        `known` (value, token) pairs from an earlier snapshot are reused once a sample of them
-        proves they were made with this key; only the values they do not cover are hashed."""
-        reused = known.unique("value") if known is not None and self._made_with_this_key(known) else _NO_TOKENS
-        looked_up = pl.DataFrame({"value": values}).join(reused, on="value", how="left", maintain_order="left")
-        new = looked_up.filter(pl.col("token").is_null()).get_column("value").drop_nulls().unique()
+        `known` holds, row for row, the same entity's (value, token) from an earlier snapshot:
+        where the value is unchanged, its token is reused instead of hashed, once a sample
+        proves those tokens were made with this key."""
+        if known is not None and self._made_with_this_key(known):
+            reused = pl.select(pl.when(values == known.get_column("value")).then(known.get_column("token"))).to_series()
+        else:
+            reused = pl.Series(values.name, [None] * len(values), dtype=pl.String)
+        new = values.filter(reused.is_null()).drop_nulls().unique()
         if new.is_empty():
-            return looked_up.get_column("token").alias(values.name)
-        hashed = pl.DataFrame({"value": new, "_new": self._hash_all(new)}, schema={"value": pl.String, "_new": pl.String})
-        filled = looked_up.join(hashed, on="value", how="left", maintain_order="left").select(pl.coalesce("token", "_new"))
-        return filled.to_series().alias(values.name)
+            return reused.alias(values.name)
+        hashed = values.replace_strict(new, pl.Series(self._hash_all(new), dtype=pl.String), default=None, return_dtype=pl.String)
+        return reused.fill_null(hashed).alias(values.name)
 
     def _hash_all(self, values: pl.Series) -> list[str]:
         """`token` inlined: at ~0.5 µs a value, attribute lookups would be a third of the cost."""
@@ -61,8 +63,6 @@ class Tokenizer:
         """A rotated key changes every token, so a small sample tells."""
         return all(self.token(value) == token for value, token in known.drop_nulls().head(sample).iter_rows())
 
-
-_NO_TOKENS = pl.DataFrame(schema={"value": pl.String, "token": pl.String})
 
 
 def mask_email(column: str) -> pl.Expr:

@@ -15,7 +15,7 @@ import polars as pl
 
 from assets.common.checks import schema_check, screening_checks
 from assets.common.datasets import Dataset
-from assets.common.screening import Screened
+from assets.common.screening import Screened, held_if_small
 from resources.lake import LakeStorage, write_parquet_file
 from resources.warehouse import sql_type
 
@@ -31,11 +31,11 @@ def table_schema(schema: pl.Schema) -> dg.TableSchema:
 @contextmanager
 def _staged(lake: LakeStorage, key: str, rows: pl.DataFrame | pl.LazyFrame) -> Iterator[tuple[str, pl.LazyFrame]]:
     """The output written to a staged file first, and read back from there by every check: a
-    day never has to fit in memory (a plan streams in), nor twice (pandera copies a frame it
-    validates). Only a file whose blocking checks pass is then published."""
+    large day never has to fit in memory (a plan streams in), nor twice (pandera copies a frame
+    it validates). Only a file whose blocking checks pass is then published."""
     with lake.staging(key) as path:
         write_parquet_file(path, rows)
-        yield path, pl.scan_parquet(path)
+        yield path, held_if_small(pl.scan_parquet(path))
 
 
 def publish_silver(

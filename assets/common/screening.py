@@ -71,6 +71,10 @@ def out_of_range(column: str, violated: pl.Expr, what: str) -> Rule:
     return Rule(f"{column}_out_of_range", f"{column} is {what}.", violated)
 
 
+# Up to this many rows (a few hundred MB), a partition is held in memory while it is screened
+# and checked, so each pass reuses it instead of reading and parsing the file again. A larger
+# one (a bank's day of transactions) is streamed from disk by every pass: memory stays flat.
+IN_MEMORY_ROWS = 1_000_000
 ROW = "_row"  # a row's position in (source key, line) order, for picking rows across passes
 
 
@@ -102,7 +106,7 @@ def screen(
     """`typed` converts raw text columns into typed ones of the same name; rules see both
     (`raw(c)` for the text). The first occurrence of a key in (source key, line) order wins.
 
-    `bronze` may be a lazy scan: the day is then never held in memory whole. The first passes
+    `bronze` may be a lazy scan: a large day is then never held in memory whole. The first passes
     find the few rows that are duplicates or break a rule (their row numbers and rule bits);
     every later pass streams the scan and picks rows by row number against that short list
     (joining a scan side by side with an in-memory column would make polars load the whole
@@ -118,6 +122,7 @@ def screen(
         .with_columns(pl.col(c).alias(c + RAW_SUFFIX) for c in source_columns)
         .with_columns(typed)
     )
+    prepared = held_if_small(prepared)
     duplicates = _duplicates(prepared, key, keyed)
     rejects = (
         prepared.select(ROW, _broken=broken, _malformed=malformed)
@@ -152,6 +157,11 @@ def screen(
         .collect(engine="streaming")
     )
     return Screened(valid, quarantined, rows_in, duplicates.height, conflicting)
+
+
+def held_if_small(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """The plan run once and kept, if its result is at most IN_MEMORY_ROWS rows."""
+    return rows.collect().lazy() if rows.select(pl.len()).collect().item() <= IN_MEMORY_ROWS else rows
 
 
 def _duplicates(prepared: pl.LazyFrame, key: list[str], keyed: pl.Expr) -> pl.DataFrame:

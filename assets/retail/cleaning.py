@@ -133,21 +133,21 @@ def _token_keys(email: pl.Expr, phone: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return email.str.to_lowercase(), phone.str.replace_all(r"\D", "")
 
 
-def known_customer_tokens(previous_bronze: pl.DataFrame, previous_silver: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """(value, token) pairs per PII field from an earlier snapshot, so that the ~99.9% of
-    customers unchanged since are not hashed again. A silver row was made from its customer's
+def known_customer_tokens(previous_bronze: pl.DataFrame, previous_silver: pl.DataFrame) -> pl.DataFrame:
+    """Each customer's (value, token) per PII field in an earlier snapshot, so that the ~99.9%
+    of values unchanged since are not hashed again. A silver row was made from its customer's
     first bronze row, so only those rows are paired."""
     first = previous_bronze.filter(pl.col("_raw_line").is_null()).unique("customer_id", keep="first", maintain_order=True)
-    pairs = first.join(previous_silver, on="customer_id")
     email, phone = _token_keys(pl.col("email"), pl.col("phone"))
-    return {
-        "loyalty": pairs.select(value=pl.col("loyalty_card"), token=pl.col("loyalty_token")),
-        "email": pairs.select(value=email, token=pl.col("email_token")),
-        "phone": pairs.select(value=phone, token=pl.col("phone_token")),
-    }
+    return first.join(previous_silver, on="customer_id").select(
+        "customer_id",
+        loyalty=pl.struct(value=pl.col("loyalty_card"), token=pl.col("loyalty_token")),
+        email=pl.struct(value=email, token=pl.col("email_token")),
+        phone=pl.struct(value=phone, token=pl.col("phone_token")),
+    )
 
 
-def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer, known: dict[str, pl.DataFrame] | None = None) -> Screened:
+def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer, known: pl.DataFrame | None = None) -> Screened:
     required = tuple(c for c in CUSTOMERS.columns if c != "loyalty_card")
     rules = [
         missing_required(required),
@@ -161,14 +161,19 @@ def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer, know
         bronze, source_columns=CUSTOMERS.columns, typed=[parsing.iso_date("signup_date")], key=["customer_id"], rules=rules
     )
     valid = screened.valid.collect()  # a snapshot, bounded by the customer base: tokens need the values in hand
-    known = known or {}
-    email, phone = valid.select(_token_keys(pl.col("email"), pl.col("phone"))).get_columns()
-    masked = valid.lazy().select(
+    email, phone = _token_keys(pl.col("email"), pl.col("phone"))
+    values = valid.select("customer_id", loyalty=pl.col("loyalty_card"), email=email, phone=phone)
+    previous = None if known is None else values.select("customer_id").join(known, on="customer_id", how="left", maintain_order="left")
+
+    def tokens(field: str) -> pl.Series:
+        return tokenizer.tokens(values.get_column(field), None if previous is None else previous.get_column(field).struct.unnest())
+
+    masked = valid.select(
         "customer_id",
-        loyalty_token=tokenizer.tokens(valid.get_column("loyalty_card"), known.get("loyalty")),
-        email_token=tokenizer.tokens(email, known.get("email")),
+        loyalty_token=tokens("loyalty"),
+        email_token=tokens("email"),
         email_masked=mask_email("email"),
-        phone_token=tokenizer.tokens(phone, known.get("phone")),
+        phone_token=tokens("phone"),
         phone_last4=mask_phone("phone"),
         signup_date=pl.col("signup_date"),
         city=pl.col("city"),
@@ -176,7 +181,7 @@ def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer, know
         zip=pl.col("zip"),
         snapshot_date=pl.lit(day),
     )
-    return replace(screened, valid=masked, quarantined=mask_customer_pii(screened.quarantined, tokenizer))
+    return replace(screened, valid=masked.lazy(), quarantined=mask_customer_pii(screened.quarantined, tokenizer))
 
 
 def mask_customer_pii(rows: pl.DataFrame, tokenizer: Tokenizer) -> pl.DataFrame:

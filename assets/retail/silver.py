@@ -77,7 +77,7 @@ def retail_silver_customers(context: dg.AssetExecutionContext, lake: LakeStorage
     return publish_silver(context, lake, schemas.SILVER_CUSTOMERS, screened)
 
 
-def _previous_customer_tokens(lake: LakeStorage, day: date) -> dict[str, pl.DataFrame] | None:
+def _previous_customer_tokens(lake: LakeStorage, day: date) -> pl.DataFrame | None:
     key = latest_snapshot_key(lake, schemas.SILVER_CUSTOMERS, (day - timedelta(days=1)).isoformat())
     if key is None:
         return None

@@ -41,12 +41,12 @@ def read_csv_file(source: Source, key: str, data: bytes, ingested_at: datetime, 
     if _is_plain(header, body):
         return nothing, [], plain.setdefault(tuple(header), PlainLines(header)).add_file(key, ingested_at, body)
     try:
-        text = body.decode("utf-8")
+        body.decode("utf-8")
     except UnicodeDecodeError:
         records, raw_lines, plain_lines = _parse_csv_lines_in_python(header, body)
         handed_over = plain.setdefault(tuple(header), PlainLines(header)).add_lines(key, ingested_at, *plain_lines) if plain_lines[0] else 0
         return nothing | records, raw_lines, handed_over
-    return nothing, [], irregular.setdefault(tuple(header), IrregularFiles(header)).add_file(key, ingested_at, text)
+    return nothing, [], irregular.setdefault(tuple(header), IrregularFiles(header)).add_file(key, ingested_at, body)
 
 
 class PlainLines:
@@ -120,7 +120,7 @@ class PlainLines:
                 retry._add(key, self.times[i], self.chunks[i], self.line_numbers[i])
         whole_files = IrregularFiles(self.header)
         for key, ingested_at, body in self.whole_files:
-            whole_files.add_file(key, ingested_at, body.decode("utf-8"))  # a whole file was checked to be UTF-8
+            whole_files.add_file(key, ingested_at, body)  # a whole file was checked to be UTF-8
         return pl.concat([*(frame for _, frame in whole_files.frames_by_key()), retry.frame()], how="diagonal")
 
 
@@ -146,24 +146,26 @@ def _is_plain(header: list[str], body: bytes) -> bool:
 
 class IrregularFiles:
     """UTF-8 files with some irregular line (a quote, a wrong field count, a blank line),
-    classified together: one polars pass measures every line of every such file of a header,
-    since per file the fixed cost of each polars call (~1.3 ms a file) exceeds the work."""
+    classified together: one pass measures every line of every such file of a header, and one
+    polars call parses their plain lines, since per file the fixed cost of a polars call
+    (~1.3 ms) exceeds the work."""
 
     def __init__(self, header: list[str]):
         self.header = header
         self.keys: list[str] = []
         self.times: list[datetime] = []
-        self.texts: list[str] = []
+        self.bodies: list[bytes] = []
 
-    def add_file(self, key: str, ingested_at: datetime, text: str) -> int:
+    def add_file(self, key: str, ingested_at: datetime, body: bytes) -> int:
+        """`body` must be UTF-8."""
         self.keys.append(key)
         self.times.append(ingested_at)
-        self.texts.append(text)
+        self.bodies.append(body)
         return 1
 
     def frames_by_key(self) -> list[tuple[str, pl.DataFrame]]:
         """Each file's rows (records and malformed lines) in line order, with lineage."""
-        rows = _classify_lines(self.header, self.texts).join(
+        rows = _classify_lines(self.header, self.bodies).join(
             pl.DataFrame(
                 {"_file": range(len(self.keys)), "_source_key": self.keys, "_ingested_at": self.times},
                 schema={"_file": pl.UInt32, "_source_key": pl.String, "_ingested_at": pl.Datetime("us", "UTC")},
@@ -176,33 +178,32 @@ class IrregularFiles:
         return [(self.keys[file], frame) for (file,), frame in by_file.items()]
 
 
-def _classify_lines(header: list[str], texts: list[str]) -> pl.DataFrame:
-    """The records and malformed lines of several files' bodies: columns of the header, plus
-    `_file` (the text's position), `_source_line` and `_raw_line`, in (file, line) order.
+NEWLINE, QUOTE, COMMA = ord("\n"), ord('"'), ord(",")
 
-    The same outcome as the Python walk below, with the per-line work done in polars: a line
-    with no quote and width - 1 delimiters is a record as it stands. Lines with quotes or a
-    wrong delimiter count are parsed one by one; a quoted field may continue on the following
-    lines of its file until the quotes balance (found from running quote counts, not by
-    re-scanning)."""
+
+def _classify_lines(header: list[str], bodies: list[bytes]) -> pl.DataFrame:
+    """The records and malformed lines of several files' UTF-8 bodies: columns of the header,
+    plus `_file` (the body's position), `_source_line` and `_raw_line`, in (file, line) order.
+
+    The same outcome as the Python walk below, with the per-line work done by numpy over the
+    bytes: a line with no quote and width - 1 delimiters is a record as it stands, and all
+    such lines are parsed by one polars call. Lines with quotes or a wrong delimiter count are
+    parsed one by one; a quoted field may continue on the following lines of its file until
+    the quotes balance (found from running quote counts, not by re-scanning)."""
     width = len(header)
-    lines = (
-        pl.DataFrame({"text": [text.removesuffix("\n") for text in texts]})  # a final newline ends the last line
-        .with_row_index("_file")
-        .select("_file", line=pl.col("text").str.split("\n"))
-        .explode("line")
-    )
-    line = pl.col("line")
-    measures = lines.select(
-        quotes=line.str.count_matches('"', literal=True).fill_null(0),
-        sizes=line.str.len_bytes().cast(pl.Int64) + 1,
-        blank=line.str.strip_chars() == "",
-        commas=line.str.count_matches(",", literal=True),
-    )
-    quotes, sizes, blank, commas = (measures.get_column(c).to_numpy() for c in measures.columns)
-    plain = ((quotes == 0) & (commas == width - 1) & (sizes <= MAX_RECORD_BYTES + 1)) & ~blank
+    bodies = [body if body.endswith(b"\n") else body + b"\n" for body in bodies]  # a newline ends every line
+    data = b"".join(bodies)
+    buf = np.frombuffer(data, np.uint8)
+    line_ends = np.flatnonzero(buf == NEWLINE)
+    line_starts = np.concatenate([[0], line_ends[:-1] + 1])
+    quotes = np.bincount(np.searchsorted(line_ends, np.flatnonzero(buf == QUOTE)), minlength=len(line_ends))  # quotes are rare
+    commas = np.add.reduceat((buf == COMMA).view(np.uint8), line_starts, dtype=np.int64)
+    sizes = line_ends - line_starts + 1
+    plain = (quotes == 0) & (commas == width - 1) & (sizes <= MAX_RECORD_BYTES + 1)
+    if width == 1:  # a blank line has no delimiter either, and is skipped, not a record
+        plain &= np.array([bool(data[a:b].strip()) for a, b in zip(line_starts, line_ends, strict=True)], dtype=bool)
 
-    files = lines.get_column("_file").to_numpy()
+    files = np.repeat(np.arange(len(bodies), dtype=np.uint32), [body.count(b"\n") for body in bodies])
     count = len(files)
     index = np.arange(count)
     starts = np.flatnonzero(np.concatenate([[True], files[1:] != files[:-1]]))  # each file's first line
@@ -218,20 +219,22 @@ def _classify_lines(header: list[str], texts: list[str]) -> pl.DataFrame:
     # (possibly in a later file: such a quote never closes in its own file)
     next_close = {b: np.minimum.accumulate(np.where(parity == b, index, count)[::-1])[::-1] for b in (0, 1)}
 
-    text_of = lines.get_column("line")
     extra: dict[str, list] = {c: [] for c in (*header, "_file", "_source_line", RAW_LINE)}
     consumed = np.zeros(count, dtype=bool)
-    for i in np.flatnonzero(~plain & ~blank):
+    for i in np.flatnonzero(~plain):
         if consumed[i]:
+            continue
+        line = data[line_starts[i] : line_ends[i]].decode("utf-8")
+        if not line.strip():
             continue
         end = next_close[before[i]][i]
         size = ends[min(end, limit[i] - 1)] - (ends[i - 1] if i else 0)
         fields = None
         if end < limit[i] and size <= MAX_RECORD_BYTES + 1:
-            record = "\n".join(part.removesuffix("\r") for part in text_of.slice(i, end - i + 1).to_list())
+            record = "\n".join(part.removesuffix("\r") for part in data[line_starts[i] : line_ends[end]].decode("utf-8").split("\n"))
             fields = _split_record(record, width)
         if fields is None:
-            fields, raw = [None] * width, text_of[int(i)][:MAX_RECORD_BYTES]
+            fields, raw = [None] * width, line[:MAX_RECORD_BYTES]
         else:
             consumed[i : end + 1] = True
             raw = None
@@ -243,9 +246,8 @@ def _classify_lines(header: list[str], texts: list[str]) -> pl.DataFrame:
 
     keep = plain & ~consumed
     schema = {c: pl.String for c in header} | {"_file": pl.UInt32, "_source_line": pl.Int64, RAW_LINE: pl.String}
-    records = lines.filter(pl.Series(keep)).select(
-        line.str.split_exact(",", width - 1).struct.rename_fields(header).struct.unnest(),
-        "_file",
+    records = _plain_records(header, data, line_starts, line_ends, keep).with_columns(
+        _file=pl.Series(files[keep], dtype=pl.UInt32),
         _source_line=pl.Series(numbers[keep], dtype=pl.Int64),
         **{RAW_LINE: pl.lit(None, pl.String)},
     )
@@ -253,6 +255,25 @@ def _classify_lines(header: list[str], texts: list[str]) -> pl.DataFrame:
     # Both are in (file, line) order: merged, not sorted, so the many plain rows never move.
     order = (pl.col("_file").cast(pl.Int64) * (1 << 32) + pl.col("_source_line")).alias("_order")
     return records.with_columns(order).merge_sorted(irregular.with_columns(order), key="_order").drop("_order")
+
+
+def _plain_records(header: list[str], data: bytes, line_starts: np.ndarray, line_ends: np.ndarray, keep: np.ndarray) -> pl.DataFrame:
+    """The `keep` lines (no quotes, one field per column) as records, by one polars CSV read of
+    their runs. Should polars ever see a different number of lines, each is split on its own."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], keep, [False]]).astype(np.int8)))
+    view = memoryview(data)
+    lines = b"".join(view[line_starts[a] : line_ends[b - 1] + 1] for a, b in zip(edges[::2], edges[1::2], strict=True))
+    expected = int(keep.sum())
+    if expected:
+        try:
+            parsed = pl.read_csv(lines, has_header=False, new_columns=header, infer_schema=False, quote_char=None, empty_string_is_null=False)
+            if parsed.height == expected:
+                return parsed
+        except pl.exceptions.PolarsError:
+            pass
+    split = pl.Series("line", lines.decode("utf-8").split("\n")[:expected], dtype=pl.String).to_frame()
+    fields = pl.col("line").str.strip_suffix("\r").str.split_exact(",", len(header) - 1)  # a CRLF ends a line, as for polars
+    return split.select(fields.struct.rename_fields(header).struct.unnest())
 
 
 def _parse_csv_lines_in_python(header: list[str], body: bytes) -> tuple[dict, list, tuple[list[bytes], list[int]]]:

@@ -65,8 +65,8 @@ def bronze_rows(source: Source, files: list[pl.DataFrame]) -> pl.DataFrame:
     schema = source.bronze_schema
     rows = pl.concat(files, how="diagonal", rechunk=False) if files else pl.DataFrame(schema=schema)
     files.clear()
-    trimmed = [pl.col(name).str.strip_chars() for name in source.columns if name in rows.columns]
-    rows = rows.with_columns(pl.when(value != "").then(value) for value in trimmed)
+    # replace(), not when(trimmed != "").then(trimmed): that would trim every value twice
+    rows = rows.with_columns(pl.col(name).str.strip_chars().replace("", None) for name in source.columns if name in rows.columns)
     return rows.select(pl.col(c).cast(t) if c in rows.columns else pl.lit(None, t).alias(c) for c, t in schema.items())
 
 

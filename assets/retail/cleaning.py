@@ -168,7 +168,7 @@ def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer, know
     def tokens(field: str) -> pl.Series:
         return tokenizer.tokens(values.get_column(field), None if previous is None else previous.get_column(field).struct.unnest())
 
-    masked = valid.select(
+    masked = valid.lazy().select(
         "customer_id",
         loyalty_token=tokens("loyalty"),
         email_token=tokens("email"),
@@ -181,7 +181,7 @@ def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer, know
         zip=pl.col("zip"),
         snapshot_date=pl.lit(day),
     )
-    return replace(screened, valid=masked.lazy(), quarantined=mask_customer_pii(screened.quarantined, tokenizer))
+    return replace(screened, valid=masked, quarantined=mask_customer_pii(screened.quarantined, tokenizer))
 
 
 def mask_customer_pii(rows: pl.DataFrame, tokenizer: Tokenizer) -> pl.DataFrame:

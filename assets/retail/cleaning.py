@@ -137,13 +137,17 @@ def known_customer_tokens(previous_bronze: pl.DataFrame, previous_silver: pl.Dat
     """Each customer's (value, token) per PII field in an earlier snapshot, so that the ~99.9%
     of values unchanged since are not hashed again. A silver row was made from its customer's
     first bronze row, so only those rows are paired."""
-    first = previous_bronze.filter(pl.col("_raw_line").is_null()).unique("customer_id", keep="first", maintain_order=True)
+    first = previous_bronze.lazy().filter(pl.col("_raw_line").is_null()).filter(pl.col("customer_id").is_first_distinct())
     email, phone = _token_keys(pl.col("email"), pl.col("phone"))
-    return first.join(previous_silver, on="customer_id").select(
-        "customer_id",
-        loyalty=pl.struct(value=pl.col("loyalty_card"), token=pl.col("loyalty_token")),
-        email=pl.struct(value=email, token=pl.col("email_token")),
-        phone=pl.struct(value=phone, token=pl.col("phone_token")),
+    return (
+        first.join(previous_silver.lazy(), on="customer_id")
+        .select(
+            "customer_id",
+            loyalty=pl.struct(value=pl.col("loyalty_card"), token=pl.col("loyalty_token")),
+            email=pl.struct(value=email, token=pl.col("email_token")),
+            phone=pl.struct(value=phone, token=pl.col("phone_token")),
+        )
+        .collect()
     )
 
 

@@ -164,9 +164,9 @@ def test_jsonl_huge_line_is_malformed():
 
 
 def _classified(header, *bodies):
-    from assets.common.csv_reader import _classify_lines
+    from assets.common.csv_reader import parse_lines
 
-    rows = _classify_lines(header, list(bodies))
+    rows = parse_lines(header, list(bodies))
     parsed = rows.filter(pl.col(RAW_LINE).is_null())
     records = list(zip(parsed.get_column("_file").to_list(), parsed.get_column("_source_line").to_list(), *(parsed.get_column(c).to_list() for c in header), strict=True))
     bad = rows.filter(pl.col(RAW_LINE).is_not_null()).select("_file", "_source_line", RAW_LINE).rows()
@@ -179,22 +179,26 @@ IRREGULAR = (
 )
 
 
-def test_vectorised_and_python_line_walks_agree():
-    from assets.common.csv_reader import _parse_csv_lines_in_python
-
+def test_irregular_lines_each_get_their_own_outcome():
     header = ["id", "name", "price"]
-    vec_records, vec_bad = _classified(header, IRREGULAR)
-    py_records, py_bad, (plain, numbers) = _parse_csv_lines_in_python(header, IRREGULAR)
-    py_rows = sorted(zip(py_records["_source_line"], *(py_records[c] for c in header), strict=True))
-    py_rows += [(n, *line.decode().split(",")) for line, n in zip(plain, numbers, strict=True)]
+    records, bad = _classified(header, IRREGULAR)
+    assert [row[1:] for row in records] == [
+        (2, "1", "a", "1.00"), (3, "2", "b, quoted", "2.00"), (4, "3", "two\nlines", "3.00"), (7, "5", "e", "5.00"),
+        (11, "8", 'x"y', "8.00"), (12, "9", "été", "9.00"), (13, "10", "a\n\nb", "10.00"), (16, "11", "k", "11.00"),
+    ]  # line 1 is the header; the blank line 8 is skipped
+    assert [row[1:] for row in bad] == [(6, '4,"broken,4.00'), (9, "6,f"), (10, "7,g,7.00,x")]
 
-    def trimmed(rows):  # bronze trims every value, a CRLF's '\r' included
-        return sorted(tuple(v.strip() if isinstance(v, str) else v for v in row) for row in rows)
 
-    assert trimmed(row[1:] for row in vec_records) == trimmed(py_rows)
-    assert [row[1:] for row in vec_bad] == py_bad
-    assert [n for _, n, _ in vec_bad] == [6, 9, 10]
-    assert [row[1] for row in vec_records] == sorted(row[1] for row in vec_records)  # in line order
+def test_a_file_that_is_not_utf8_loses_only_its_undecodable_lines():
+    header = ["id", "name", "price"]
+    body = IRREGULAR + b'\n12,\xff\xfe,12.00\n13,"q\xff\nr",13.00\n14,n,14.00\n15,"\xe9,1\n16,p,16.00\n'
+    records, bad = _classified(header, body)
+    assert records[:8] == _classified(header, IRREGULAR)[0]  # the rest of the file parses as before
+    assert [row[1:] for row in records[8:]] == [(20, "14", "n", "14.00"), (22, "16", "p", "16.00")]
+    # A bad byte condemns its line (17), or the first line of the record it is in (18, 19);
+    # line 21's quote never closes.
+    assert [row[1] for row in bad[3:]] == [17, 18, 19, 21]
+    assert bad[3][2] == "12,\ufffd\ufffd,12.00"  # kept with the bytes replaced, for the reader of quarantine
 
 
 def test_files_classified_together_equal_each_alone_and_a_quote_never_spans_files():

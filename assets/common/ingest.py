@@ -10,7 +10,7 @@ from datetime import datetime
 
 import polars as pl
 
-from assets.common.csv_reader import IrregularFiles, PlainLines, read_csv_file
+from assets.common.csv_reader import CsvFiles, read_csv_file
 from assets.common.json_reader import read_json_file
 from assets.common.landing import BOM, BadFileError, Source, records_frame, with_lineage
 
@@ -32,25 +32,25 @@ def parse_partition(source: Source, files: list[tuple[str, bytes, datetime]]) ->
     """All of a partition's (key, bytes, delivered at) files as bronze rows, and the keys of
     empty ones. Raises BadFileError naming the first file that breaks the contract.
 
-    Well-formed CSV lines of every file are gathered and parsed by one polars call per header
-    order (nearly all of a POS day); only irregular lines (quotes, wrong field counts, bad
-    bytes) take the line-by-line path."""
+    CSV files are parsed together per header order: their well-formed lines (nearly all of a
+    POS day) by one polars call, only irregular lines (quotes, wrong field counts, bad bytes)
+    one by one."""
     pieces, empty = [], []  # (key, rows of that file in line order)
-    plain: dict[tuple[str, ...], PlainLines] = {}
-    irregular: dict[tuple[str, ...], IrregularFiles] = {}
+    csv_files: dict[tuple[str, ...], CsvFiles] = {}
     for key, data, ingested_at in files:
         data = _unwrap(key, data)
         if source.format == "csv":
-            records, raw_lines, handed_over = read_csv_file(source, key, data, ingested_at, plain, irregular)
-        else:
-            (records, raw_lines), handed_over = read_json_file(source, key, data), 0
+            if not read_csv_file(source, key, data, ingested_at, csv_files):
+                empty.append(key)
+            continue
+        records, raw_lines = read_json_file(source, key, data)
         del data  # a day of transactions is ~600 MB of text: hold one file at a time
         if len(records["_source_line"]) or raw_lines:
             rows = with_lineage(records_frame(source.columns, records, raw_lines), key, ingested_at)
             pieces.append((key, rows if rows.get_column("_source_line").is_sorted() else rows.sort("_source_line")))
-        elif not handed_over:
+        else:
             empty.append(key)
-    for batch in (*plain.values(), *irregular.values()):
+    for batch in csv_files.values():
         pieces += batch.frames_by_key()
     in_key_order = [rows for _, rows in sorted(pieces, key=lambda piece: piece[0])]
     pieces.clear()

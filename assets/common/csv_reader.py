@@ -75,79 +75,98 @@ def parse_lines(header: list[str], bodies: list[bytes]) -> pl.DataFrame:
     (the body's position), `_source_line` and `_raw_line`, in (file, line) order.
 
     A line with no quote and width - 1 delimiters is a record as it stands (in a file that is
-    not UTF-8, only if it is ASCII). Every other line is parsed on its own: a quoted field may
-    continue on the following lines of its file until the quotes balance (found from running
-    quote counts, not by re-scanning). A record that still fails to parse, or has bytes that
-    are not UTF-8, condemns only its first line, and parsing resumes on the next one."""
-    width = len(header)
+    not UTF-8, only if it is ASCII); all of them are parsed by one polars call. Every other
+    line is parsed on its own: a quoted field may continue on the following lines of its file
+    until the quotes balance. A record that still fails to parse, or has bytes that are not
+    UTF-8, condemns only its first line, and parsing resumes on the next one."""
     utf8 = [_is_utf8(body) for body in bodies]
     bodies = [body if body.endswith(b"\n") else body + b"\n" for body in bodies]  # a newline ends every line
-    data = b"".join(bodies)
-    buf = np.frombuffer(data, np.uint8)
-    line_ends = np.flatnonzero(buf == NEWLINE)
-    line_starts = np.concatenate([[0], line_ends[:-1] + 1])
-    files = np.searchsorted(np.cumsum([len(body) for body in bodies]), line_ends, side="right").astype(np.uint32)
+    lines = _Lines(b"".join(bodies), [len(body) for body in bodies], utf8, len(header))
+    irregular, consumed, starts_at = _parse_irregular(header, lines)
+    keep = lines.plain & ~consumed
+    records = _plain_records(header, lines, keep).with_columns(
+        _file=pl.Series(lines.files[keep], dtype=pl.UInt32),
+        _source_line=pl.Series(lines.numbers[keep], dtype=pl.Int64),
+        **{RAW_LINE: pl.lit(None, pl.String)},
+    )
+    return _interleave(records, irregular, np.searchsorted(np.flatnonzero(keep), starts_at))
 
-    quotes = np.bincount(np.searchsorted(line_ends, np.flatnonzero(buf == QUOTE)), minlength=len(line_ends))  # quotes are rare
-    commas = np.add.reduceat((buf == COMMA).view(np.uint8), line_starts, dtype=np.int32)  # a line is at most ~1 MB
-    sizes = line_ends - line_starts + 1
-    plain = (quotes == 0) & (commas == width - 1) & (sizes <= MAX_RECORD_BYTES + 1)
-    if not all(utf8):
-        non_ascii = np.add.reduceat((buf >= 0x80).view(np.uint8), line_starts, dtype=np.int32) > 0
-        plain &= ~(non_ascii & ~np.array(utf8)[files])
-    if width == 1:  # a blank line has no delimiter either, and is skipped, not a record
-        plain &= np.array([bool(_raw_text(data[a:b]).strip()) for a, b in zip(line_starts, line_ends, strict=True)], dtype=bool)
 
-    count = len(files)
-    index = np.arange(count)
-    starts = np.flatnonzero(np.concatenate([[True], files[1:] != files[:-1]]))  # each file's first line
-    first = starts[files]
-    limit = np.concatenate([starts[1:], [count]])[files]  # one past each file's last line
-    running = np.cumsum(quotes)
-    parity = (running - (running - quotes)[first]) % 2  # quote parity after each line, within its file
-    before = np.concatenate([[0], parity[:-1]])
-    before[starts] = 0
-    ends = np.cumsum(sizes)
-    numbers = index - first + 2  # line 1 is the header
-    # next_close[b][k]: the first line at or after k after which the running parity is b
-    # (possibly in a later file: such a quote never closes in its own file)
-    next_close = {b: np.minimum.accumulate(np.where(parity == b, index, count)[::-1])[::-1] for b in (0, 1)}
+class _Lines:
+    """Every line of the joined bodies, measured by numpy over the bytes (no line is copied)."""
 
-    extra: dict[str, list] = {c: [] for c in (*header, "_file", "_source_line", RAW_LINE)}
-    extra_lines = []  # the line each extra row starts on
+    def __init__(self, data: bytes, sizes: list[int], utf8: list[bool], width: int):
+        self.data = data
+        buf = np.frombuffer(data, np.uint8)
+        self.ends = np.flatnonzero(buf == NEWLINE)
+        self.starts = np.concatenate([[0], self.ends[:-1] + 1])
+        self.files = np.searchsorted(np.cumsum(sizes), self.ends, side="right").astype(np.uint32)
+        self.quotes = np.bincount(np.searchsorted(self.ends, np.flatnonzero(buf == QUOTE)), minlength=len(self.ends))  # quotes are rare
+        commas = np.add.reduceat((buf == COMMA).view(np.uint8), self.starts, dtype=np.int32)  # a line is at most ~1 MB
+        self.plain = (self.quotes == 0) & (commas == width - 1) & (self.ends - self.starts <= MAX_RECORD_BYTES)
+        if not all(utf8):
+            non_ascii = np.add.reduceat((buf >= 0x80).view(np.uint8), self.starts, dtype=np.int32) > 0
+            self.plain &= ~(non_ascii & ~np.array(utf8)[self.files])
+        if width == 1:  # a blank line has no delimiter either, and is skipped, not a record
+            self.plain &= np.array([bool(self.text(i).strip()) for i in range(len(self.ends))], dtype=bool)
+        self.first = np.flatnonzero(np.concatenate([[True], self.files[1:] != self.files[:-1]]))[self.files]  # of its file
+        self.numbers = np.arange(len(self.ends)) - self.first + 2  # line 1 is the header
+
+    def text(self, i: int) -> str:
+        """Line i as a malformed line keeps it in bronze, cut at MAX_RECORD_BYTES (bytes that are
+        not UTF-8 are replaced)."""
+        line = self.data[self.starts[i] : self.ends[i]]
+        try:
+            return line.decode("utf-8")[:MAX_RECORD_BYTES]
+        except UnicodeDecodeError:
+            return line[:MAX_RECORD_BYTES].decode("utf-8", errors="replace")
+
+    def record_ends(self) -> np.ndarray:
+        """For each line, the last line of the quoted record it would start, found from running
+        quote counts rather than by re-scanning; past the file's end if its quotes never balance."""
+        count = len(self.ends)
+        index = np.arange(count)
+        running = np.cumsum(self.quotes)
+        parity = (running - (running - self.quotes)[self.first]) % 2  # quote parity after each line, within its file
+        before = np.where(index == self.first, 0, np.concatenate([[0], parity[:-1]]))
+        # next_close[b][k]: the first line at or after k after which the running parity is b
+        next_close = {b: np.minimum.accumulate(np.where(parity == b, index, count)[::-1])[::-1] for b in (0, 1)}
+        return np.where(before == 0, next_close[0], next_close[1])
+
+
+def _parse_irregular(header: list[str], lines: _Lines) -> tuple[pl.DataFrame, np.ndarray, list[int]]:
+    """The lines that are not plain, one by one with the csv module. Returns their rows (in
+    line order, with `_file` and `_source_line`), the lines their records took up, and the
+    line each row starts on."""
+    width, count = len(header), len(lines.ends)
+    record_ends = lines.record_ends()
+    file_ends = np.concatenate([lines.first[1:][np.diff(lines.first) != 0], [count]])[lines.files]  # one past its file's last line
+    rows: dict[str, list] = {c: [] for c in (*header, "_file", "_source_line", RAW_LINE)}
+    starts_at: list[int] = []
     consumed = np.zeros(count, dtype=bool)
-    for i in np.flatnonzero(~plain):
+    for i in np.flatnonzero(~lines.plain):
         if consumed[i]:
             continue
-        text = _raw_text(data[line_starts[i] : line_ends[i]])
+        text = lines.text(i)
         if not text.strip():
             continue
-        end = next_close[before[i]][i]
-        size = ends[min(end, limit[i] - 1)] - (ends[i - 1] if i else 0)
+        end = record_ends[i]
         fields = None
-        if end < limit[i] and size <= MAX_RECORD_BYTES + 1:
-            fields = _split_record(data[line_starts[i] : line_ends[end]], width)
+        if end < file_ends[i] and lines.ends[end] - lines.starts[i] <= MAX_RECORD_BYTES:
+            fields = _split_record(lines.data[lines.starts[i] : lines.ends[end]], width)
         if fields is None:
             fields, raw = [None] * width, text
         else:
             consumed[i : end + 1] = True
             raw = None
         for column, value in zip(header, fields, strict=True):
-            extra[column].append(value)
-        extra["_file"].append(int(files[i]))
-        extra["_source_line"].append(int(numbers[i]))
-        extra[RAW_LINE].append(raw)
-        extra_lines.append(i)
-
-    keep = plain & ~consumed
+            rows[column].append(value)
+        rows["_file"].append(int(lines.files[i]))
+        rows["_source_line"].append(int(lines.numbers[i]))
+        rows[RAW_LINE].append(raw)
+        starts_at.append(int(i))
     schema = {c: pl.String for c in header} | {"_file": pl.UInt32, "_source_line": pl.Int64, RAW_LINE: pl.String}
-    records = _plain_records(header, data, line_starts, line_ends, keep).with_columns(
-        _file=pl.Series(files[keep], dtype=pl.UInt32),
-        _source_line=pl.Series(numbers[keep], dtype=pl.Int64),
-        **{RAW_LINE: pl.lit(None, pl.String)},
-    )
-    irregular = pl.DataFrame(extra, schema=schema)  # in line order, as the walk found them
-    return _interleave(records, irregular, np.searchsorted(np.flatnonzero(keep), extra_lines))
+    return pl.DataFrame(rows, schema=schema), consumed, starts_at
 
 
 def _is_utf8(body: bytes) -> bool:
@@ -158,15 +177,6 @@ def _is_utf8(body: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
-
-
-def _raw_text(line: bytes) -> str:
-    """A line's text as a malformed line keeps it in bronze, cut at MAX_RECORD_BYTES (bytes
-    that are not UTF-8 are replaced)."""
-    try:
-        return line.decode("utf-8")[:MAX_RECORD_BYTES]
-    except UnicodeDecodeError:
-        return line[:MAX_RECORD_BYTES].decode("utf-8", errors="replace")
 
 
 def _interleave(records: pl.DataFrame, extra: pl.DataFrame, at: np.ndarray) -> pl.DataFrame:
@@ -183,21 +193,21 @@ def _interleave(records: pl.DataFrame, extra: pl.DataFrame, at: np.ndarray) -> p
     return pl.concat([*pieces, records.slice(done)], rechunk=False)
 
 
-def _plain_records(header: list[str], data: bytes, line_starts: np.ndarray, line_ends: np.ndarray, keep: np.ndarray) -> pl.DataFrame:
+def _plain_records(header: list[str], lines: _Lines, keep: np.ndarray) -> pl.DataFrame:
     """The `keep` lines (no quotes, one field per column) as records, by one polars CSV read of
     their runs. Should polars ever see a different number of lines, each is split on its own."""
     edges = np.flatnonzero(np.diff(np.concatenate([[False], keep, [False]]).astype(np.int8)))
-    view = memoryview(data)
-    lines = b"".join(view[line_starts[a] : line_ends[b - 1] + 1] for a, b in zip(edges[::2], edges[1::2], strict=True))
+    view = memoryview(lines.data)
+    runs = b"".join(view[lines.starts[a] : lines.ends[b - 1] + 1] for a, b in zip(edges[::2], edges[1::2], strict=True))
     expected = int(keep.sum())
     if expected:
         try:
-            parsed = pl.read_csv(lines, has_header=False, new_columns=header, infer_schema=False, quote_char=None, empty_string_is_null=False)
+            parsed = pl.read_csv(runs, has_header=False, new_columns=header, infer_schema=False, quote_char=None, empty_string_is_null=False)
             if parsed.height == expected:
                 return parsed
         except pl.exceptions.PolarsError:
             pass
-    split = pl.Series("line", lines.decode("utf-8").split("\n")[:expected], dtype=pl.String).to_frame()
+    split = pl.Series("line", runs.decode("utf-8").split("\n")[:expected], dtype=pl.String).to_frame()
     fields = pl.col("line").str.strip_suffix("\r").str.split_exact(",", len(header) - 1)  # a CRLF ends a line, as for polars
     return split.select(fields.struct.rename_fields(header).struct.unnest())
 

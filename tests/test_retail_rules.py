@@ -134,6 +134,16 @@ def test_unknown_loyalty_card_is_not_an_error():
     assert reasons_of(loyalty_card="9999999999") == []
 
 
+def test_a_card_shared_by_two_customers_goes_to_the_lowest_customer_id():
+    other = "4000999999"
+    customers = pl.DataFrame(
+        {"customer_id": ["C0000009", "C0000003", "C0000005"], "loyalty_token": [TOKENS.token(CARD), TOKENS.token(CARD), TOKENS.token(other)]}
+    )
+    refs = cleaning.RetailReferences(store_ids=REFS.store_ids, product_ids=REFS.product_ids, customers=customers)
+    result = cleaning.screen_pos_lines(bronze(line(1), line(2, loyalty_card=other), line(3, loyalty_card=None)), refs, DAY, TOKENS, NOW)
+    assert result.valid.collect().get_column("customer_id").to_list() == ["C0000003", "C0000005", None]
+
+
 def test_malformed_lines_and_duplicates_are_conserved():
     result = screen(
         line(1), line(1), line(1, quantity="5"), line(2, price="0"), malformed=2

@@ -79,9 +79,9 @@ def screen_pos_lines(bronze: pl.DataFrame, refs: RetailReferences, day: date, to
     )
     # An absent or unknown loyalty card is not an error: the line simply has no customer. A card
     # shared by two customers goes to the lowest customer_id, so re-runs resolve it the same way.
-    owners = refs.customers.drop_nulls("loyalty_token").sort("customer_id").unique("loyalty_token", keep="first", maintain_order=True)
     cards = screened.valid.select(pl.col("loyalty_card").drop_nulls().unique()).collect(engine="streaming").get_column("loyalty_card")
-    card_owner = pl.DataFrame({"card": cards, "loyalty_token": tokenizer.tokens(cards)}).join(owners, on="loyalty_token")
+    card_tokens = pl.DataFrame({"card": cards, "loyalty_token": tokenizer.tokens(cards)})
+    card_owner = card_tokens.join(refs.customers, on="loyalty_token").group_by("card").agg(pl.col("customer_id").min())
     valid = screened.valid.select(
         "receipt_id",
         "line_no",

@@ -142,3 +142,13 @@ def test_only_unchanged_values_reuse_their_token_and_skip_the_hashing(monkeypatc
     monkeypatch.setattr(Tokenizer, "_hash_all", lambda self, v: hashed.extend(v.to_list()) or original(self, v))
     assert TOKENS.tokens(values, known).to_list() == [TOKENS.token(v) for v in "abcd"] + [None]
     assert sorted(hashed) == ["b", "c"]
+
+
+def test_a_token_is_of_the_key_and_an_unchanged_value_reuses_it_without_computing_the_key(monkeypatch):
+    lower = lambda e: e.str.to_lowercase()  # noqa: E731
+    values = pl.Series(["A@X.org", "b@Y.org", "C@z.org"])
+    known = pl.DataFrame({"value": ["A@X.org", "b@y.org", None], "token": [TOKENS.token("a@x.org"), TOKENS.token("b@y.org"), None]})
+    keyed = []
+    monkeypatch.setattr(Tokenizer, "_hash_all", lambda self, v: keyed.extend(v.to_list()) or [TOKENS.token(x) for x in v.to_list()])
+    assert TOKENS.tokens(values, known, lower).to_list() == [TOKENS.token(v) for v in ("a@x.org", "b@y.org", "c@z.org")]
+    assert sorted(keyed) == ["b@y.org", "c@z.org"]  # "b@Y.org" changed as delivered, so it is hashed again (to the same token)

@@ -128,24 +128,28 @@ def screen_products(bronze: pl.DataFrame, day: date) -> Screened:
     return replace(screened, valid=screened.valid.select(*PRODUCTS.columns, snapshot_date=pl.lit(day)))
 
 
-def _token_keys(email: pl.Expr, phone: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """What the e-mail and phone tokens are computed over: case and punctuation do not matter."""
-    return email.str.to_lowercase(), phone.str.replace_all(r"\D", "")
+def email_key(email: pl.Expr) -> pl.Expr:
+    """What the e-mail token is computed over: case does not matter."""
+    return email.str.to_lowercase()
+
+
+def phone_key(phone: pl.Expr) -> pl.Expr:
+    """What the phone token is computed over: punctuation does not matter."""
+    return phone.str.replace_all(r"\D", "")
 
 
 def known_customer_tokens(previous_bronze: pl.DataFrame, previous_silver: pl.DataFrame) -> pl.DataFrame:
-    """Each customer's (value, token) per PII field in an earlier snapshot, so that the ~99.9%
-    of values unchanged since are not hashed again. A silver row was made from its customer's
-    first bronze row, so only those rows are paired."""
+    """Each customer's PII values as delivered in an earlier snapshot, with their tokens, so
+    that the ~99.9% of values unchanged since are neither normalized nor hashed again. A
+    silver row was made from its customer's first bronze row, so only those rows are paired."""
     first = previous_bronze.lazy().filter(pl.col("_raw_line").is_null()).filter(pl.col("customer_id").is_first_distinct())
-    email, phone = _token_keys(pl.col("email"), pl.col("phone"))
     return (
         first.join(previous_silver.lazy(), on="customer_id")
         .select(
             "customer_id",
             loyalty=pl.struct(value=pl.col("loyalty_card"), token=pl.col("loyalty_token")),
-            email=pl.struct(value=email, token=pl.col("email_token")),
-            phone=pl.struct(value=phone, token=pl.col("phone_token")),
+            email=pl.struct(value=pl.col("email"), token=pl.col("email_token")),
+            phone=pl.struct(value=pl.col("phone"), token=pl.col("phone_token")),
         )
         .collect()
     )
@@ -165,19 +169,17 @@ def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer, know
         bronze, source_columns=CUSTOMERS.columns, typed=[parsing.iso_date("signup_date")], key=["customer_id"], rules=rules
     )
     valid = screened.valid.collect()  # a snapshot, bounded by the customer base: tokens need the values in hand
-    email, phone = _token_keys(pl.col("email"), pl.col("phone"))
-    values = valid.select("customer_id", loyalty=pl.col("loyalty_card"), email=email, phone=phone)
-    previous = None if known is None else values.select("customer_id").join(known, on="customer_id", how="left", maintain_order="left")
+    previous = None if known is None else valid.select("customer_id").join(known, on="customer_id", how="left", maintain_order="left")
 
-    def tokens(field: str) -> pl.Series:
-        return tokenizer.tokens(values.get_column(field), None if previous is None else previous.get_column(field).struct.unnest())
+    def tokens(field: str, column: str, key=None) -> pl.Series:
+        return tokenizer.tokens(valid.get_column(column), None if previous is None else previous.get_column(field).struct.unnest(), key)
 
     masked = valid.lazy().select(
         "customer_id",
-        loyalty_token=tokens("loyalty"),
-        email_token=tokens("email"),
+        loyalty_token=tokens("loyalty", "loyalty_card"),
+        email_token=tokens("email", "email", email_key),
         email_masked=mask_email("email"),
-        phone_token=tokens("phone"),
+        phone_token=tokens("phone", "phone", phone_key),
         phone_last4=mask_phone("phone"),
         signup_date=pl.col("signup_date"),
         city=pl.col("city"),

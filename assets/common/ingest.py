@@ -63,7 +63,9 @@ def bronze_rows(source: Source, files: list[pl.DataFrame]) -> pl.DataFrame:
     in contract order. Done once per batch of files, in one pass over all columns; no row is
     moved, since sorting millions of rows of text would cost more than everything else here."""
     schema = source.bronze_schema
-    rows = pl.concat(files, how="diagonal", rechunk=False) if files else pl.DataFrame(schema=schema)
+    # One chunk per column: the per-file pieces are zero-copy slices, and a column of 500 chunks
+    # takes twice as long to trim as one (rechunking string views copies no text).
+    rows = pl.concat(files, how="diagonal", rechunk=True) if files else pl.DataFrame(schema=schema)
     files.clear()
     # replace(), not when(trimmed != "").then(trimmed): that would trim every value twice
     rows = rows.with_columns(pl.col(name).str.strip_chars().replace("", None) for name in source.columns if name in rows.columns)

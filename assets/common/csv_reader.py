@@ -109,7 +109,9 @@ class _Lines:
             self.plain &= ~(non_ascii & ~np.array(utf8)[self.files])
         if width == 1:  # a blank line has no delimiter either, and is skipped, not a record
             self.plain &= np.array([bool(self.text(i).strip()) for i in range(len(self.ends))], dtype=bool)
-        self.first = np.flatnonzero(np.concatenate([[True], self.files[1:] != self.files[:-1]]))[self.files]  # of its file
+        file_starts = np.flatnonzero(np.concatenate([[True], self.files[1:] != self.files[:-1]]))  # every body has a line
+        self.first = file_starts[self.files]  # the first line of each line's file
+        self.limit = np.append(file_starts[1:], len(self.ends))[self.files]  # one past its file's last line
         self.numbers = np.arange(len(self.ends)) - self.first + 2  # line 1 is the header
 
     def text(self, i: int) -> str:
@@ -140,7 +142,6 @@ def _parse_irregular(header: list[str], lines: _Lines) -> tuple[pl.DataFrame, np
     line each row starts on."""
     width, count = len(header), len(lines.ends)
     record_ends = lines.record_ends()
-    file_ends = np.concatenate([lines.first[1:][np.diff(lines.first) != 0], [count]])[lines.files]  # one past its file's last line
     rows: dict[str, list] = {c: [] for c in (*header, "_file", "_source_line", RAW_LINE)}
     starts_at: list[int] = []
     consumed = np.zeros(count, dtype=bool)
@@ -152,7 +153,7 @@ def _parse_irregular(header: list[str], lines: _Lines) -> tuple[pl.DataFrame, np
             continue
         end = record_ends[i]
         fields = None
-        if end < file_ends[i] and lines.ends[end] - lines.starts[i] <= MAX_RECORD_BYTES:
+        if end < lines.limit[i] and lines.ends[end] - lines.starts[i] <= MAX_RECORD_BYTES:
             fields = _split_record(lines.data[lines.starts[i] : lines.ends[end]], width)
         if fields is None:
             fields, raw = [None] * width, text

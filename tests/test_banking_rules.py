@@ -86,6 +86,12 @@ def test_descriptions_are_scrubbed_of_pii_but_keep_hostile_text_as_data():
     assert scrubbed == 'paid [email], ssn [ssn], card [card], call [phone]; =SUM(A1) "quoted"'
 
 
+@pytest.mark.parametrize("ssn", ["123-45-6789", "123 45 6789", "123.45.6789"])
+def test_an_ssn_is_scrubbed_whatever_separates_its_groups(ssn):
+    out = cleaning.screen_transactions(bronze(TRANSACTIONS, txn(description=f"my ssn is {ssn} ok")), pl.Series([ACCOUNT]), DAY, NOW)
+    assert out.valid.collect().get_column("description").item() == "my ssn is [ssn] ok"
+
+
 def account(**overrides) -> dict:
     return {"account_id": ACCOUNT, "customer_id": "C1", "account_type": "checking", "status": "open", "open_date": "2020-01-01",
             "currency": "USD", "interest_rate": "0.0425", "credit_limit": "500.00", "balance": "-500.00"} | overrides

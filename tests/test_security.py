@@ -62,7 +62,7 @@ PII_COLUMNS = {
 }
 NAME_COLUMNS = ("first_name", "last_name")
 # Free text a customer typed (transaction memos) carries PII of these shapes (DOMAIN.md §5: scrubbed in silver).
-FREE_TEXT_PII = (r"[^\s@,]+@[^\s@,]+\.[A-Za-z]{2,}", r"\b\d{3}-\d{2}-\d{4}\b", r"\b(?:\d[ -]?){12,18}\d\b", r"\(?\b\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}\b")
+FREE_TEXT_PII = (r"[^\s@,]+@[^\s@,]+\.[A-Za-z]{2,}", r"\b\d{3}(?:-\d{2}-| \d{2} |\.\d{2}\.)\d{4}\b", r"\b(?:\d[ -]?){12,18}\d\b", r"\(?\b\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}\b")
 DIGIT_RUN = re.compile(r"(?<!\d)\d{9,19}(?!\d)")
 WORD = re.compile(r"\w+(?:['’-]\w+)*")
 

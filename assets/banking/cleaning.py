@@ -80,7 +80,7 @@ def timestamp_rules(day: date, now: datetime) -> list[Rule]:
 # Free text may carry PII a customer typed in; silver keeps the text with those shapes replaced.
 _SCRUBS = (
     (r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}", "[email]"),
-    (r"\b\d{3}-\d{2}-\d{4}\b", "[ssn]"),
+    (r"\b\d{3}(?:-\d{2}-| \d{2} |\.\d{2}\.)\d{4}\b", "[ssn]"),  # 123-45-6789, 123 45 6789, 123.45.6789
     (r"\b(?:\d[ -]?){12,18}\d\b", "[card]"),
     (r"(?:\+?1[ .-]?)?\(?\b\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}\b", "[phone]"),
 )

@@ -42,6 +42,20 @@ def test_header_drift_fails_the_contract_naming_file_and_columns(header, problem
     assert "a.csv" in str(err.value) and problem in err.value.details and err.value.details[problem]
 
 
+@pytest.mark.parametrize(
+    "data, says",
+    [
+        (b"id,name,price\r1,a,1.00\r2,b,2.00\r", "bare CR"),
+        (b"id,name," + b"p" * (1 << 21) + b"\n1,a,1.00\n", "2,097,160 bytes"),
+        (b"id,\xffname,price\n1,a,1.00\n", "not UTF-8"),
+        (b"id,name," + b"p" * 200_000 + b"\n1,a,1.00\n", "not valid CSV .field larger than field limit"),
+    ],
+)
+def test_an_unreadable_header_says_why(data, says):
+    with pytest.raises(BadFileError, match=says):
+        parse(data)
+
+
 def test_wrong_field_count_is_malformed_and_parsing_resumes():
     rows = parse(b"id,name,price\n1,a,1.00\n2,b\n3,c,3.00,x\n4,d,4.00\n")
     bad = rows.filter(pl.col(RAW_LINE).is_not_null())

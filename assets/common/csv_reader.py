@@ -25,10 +25,16 @@ def _csv_header(source: Source, key: str, data: bytes) -> tuple[list[str] | None
     header_bytes = data if header_end < 0 else data[:header_end]
     if not header_bytes.strip():
         return None, b""
+    if header_end < 0 and b"\r" in header_bytes.rstrip(b"\r"):
+        raise BadFileError(key, "unreadable header: lines end in a bare CR (classic Mac); the contract requires LF or CRLF line endings")
+    if len(header_bytes) > MAX_RECORD_BYTES:
+        raise BadFileError(key, f"unreadable header: the first line is {len(header_bytes):,} bytes (at most {MAX_RECORD_BYTES:,})")
     try:
         header = [h.strip() for h in next(csv.reader([header_bytes.decode("utf-8").rstrip("\r")]))]
-    except (UnicodeDecodeError, csv.Error, StopIteration):
-        raise BadFileError(key, "unreadable header (not UTF-8 CSV)") from None
+    except UnicodeDecodeError:
+        raise BadFileError(key, "unreadable header: not UTF-8") from None
+    except csv.Error as error:
+        raise BadFileError(key, f"unreadable header: not valid CSV ({error})") from None
     check_contract(source, key, header)
     return header, b"" if header_end < 0 else data[header_end + 1 :]
 

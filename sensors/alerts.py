@@ -35,6 +35,13 @@ def _counts(metadata: dict) -> dict:
     return {name: value.value for name, value in metadata.items() if isinstance(value.value, (int, float, str, list, dict)) and name != "sample"}
 
 
+def run_partition(run: dg.DagsterRun | None) -> str | None:
+    """The run's partition, or its range ("first...last") for a backfill run of many partitions."""
+    tags = run.tags if run else {}
+    start, end = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+    return tags.get("dagster/partition") or (f"{start}...{end}" if start and end else None)
+
+
 def _new_check_evaluations(instance: dg.DagsterInstance, after: int):
     # Needs an event log that is not sharded by run (platform/dagster.yaml sets one up locally).
     return instance.get_event_records(
@@ -49,7 +56,7 @@ def check_alerts(instance: dg.DagsterInstance, records) -> list[Alert]:
         if evaluation.passed:
             continue
         run = instance.get_run_by_id(record.run_id)
-        partition = evaluation.partition or (run.tags.get("dagster/partition") if run else None)
+        partition = evaluation.partition or run_partition(run)
         blocking = evaluation.severity == dg.AssetCheckSeverity.ERROR
         alerts.append(Alert(
             key=f"check:{record.run_id}:{evaluation.asset_key.to_user_string()}:{evaluation.check_name}",
@@ -99,7 +106,7 @@ def run_alerts(instance: dg.DagsterInstance, records) -> list[Alert]:
             kind="run_failed",
             domain=domain_of(dg.AssetKey(asset)),
             asset=asset,
-            partition=run.tags.get("dagster/partition") if run else None,
+            partition=run_partition(run),
             title=f"run failed: {reason[:300]}",
             details={"job": run.job_name if run else None, "failed_step": step},
             run_url=run_url(record.run_id),

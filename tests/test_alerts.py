@@ -13,7 +13,7 @@ import pytest
 from assets.banking.graph import BANKING_ASSETS
 from assets.banking.interest import banking_gold_monthly_interest
 from resources.alerts import PAGE, Alert, Alerting
-from sensors.alerts import alert_sensor, freshness_alerts
+from sensors.alerts import alert_sensor, freshness_alerts, run_partition
 from simulator import deliver
 from simulator.defects import DefectConfig
 from simulator.retail import SCALES, generate_retail_day_with_manifest
@@ -81,6 +81,16 @@ def test_a_failed_run_raises_an_alert(resources, lake, platform_instance):
     assert alert["severity"] == PAGE and alert["domain"] == "banking" and alert["asset"] == "banking_gold_monthly_interest"
     assert alert["partition"] == "2024-10-01" and "no published accounts snapshot" in alert["title"]
     assert alert["run_url"].endswith(f"/runs/{result.run_id}")
+
+
+def test_an_alert_names_the_partition_or_the_range_of_its_run():
+    def run(**tags):
+        return dg.DagsterRun(job_name="j", run_id="r", tags=tags)
+
+    assert run_partition(run(**{"dagster/partition": "2024-10-01"})) == "2024-10-01"
+    ranged = run(**{"dagster/asset_partition_range_start": "2024-10-01", "dagster/asset_partition_range_end": "2024-10-30"})
+    assert run_partition(ranged) == "2024-10-01...2024-10-30"
+    assert run_partition(run()) is None and run_partition(None) is None
 
 
 def test_a_missed_freshness_sla_raises_an_alert_once(lake):

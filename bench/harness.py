@@ -1,13 +1,17 @@
 """What the benchmarks share: running a measured step in a fresh child process (so its peak
 RSS is its own), and reading step wall times back from a Dagster run's event log."""
 
+import inspect
 import json
+import logging
 import os
 import resource
 import subprocess
 import sys
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,6 +61,28 @@ def report_child(result: dict) -> None:
     """The child side: add this process's peak RSS and print the result for `run_child`."""
     result["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(json.dumps(result))
+
+
+def call_directly(asset, day: date, resources: dict) -> None:
+    """An asset's own function, as written, for one daily partition, with just the context
+    attributes it reads: no run, no event log, no output handling."""
+    import dagster as dg
+
+    start = datetime.combine(day, datetime.min.time(), UTC)
+    context = SimpleNamespace(
+        partition_key=day.isoformat(),
+        partition_keys=[day.isoformat()],
+        partition_time_window=dg.TimeWindow(start, start + timedelta(days=1)),
+        log=logging.getLogger("direct"),
+        assets_def=asset,
+        selected_asset_keys=asset.keys,
+        run=SimpleNamespace(run_id="direct"),
+    )
+    function = asset.op.compute_fn.decorated_fn
+    wanted = [name for name in inspect.signature(function).parameters if name in resources]
+    result = function(context, **{name: resources[name] for name in wanted})
+    if isinstance(result, Iterator):
+        list(result)  # a multi-asset yields its results
 
 
 def step_seconds(instance, run_ids: list[str]) -> dict[str, float]:

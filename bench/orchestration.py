@@ -12,8 +12,6 @@ Prints a table and writes bench/results/orchestration.md.
 """
 
 import argparse
-import inspect
-import logging
 import os
 import shutil
 import statistics
@@ -21,14 +19,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.harness import publish_report, report_child, run_child  # noqa: E402
+from bench.harness import call_directly, publish_report, report_child, run_child  # noqa: E402
 
 DAY = date(2024, 10, 1)
 REPEATS = 3
@@ -82,21 +78,6 @@ def _ordered_steps(assets, resources) -> list:
     return sorted(selected, key=lambda asset: max(level_of[key] for key in asset.keys))
 
 
-def _bare_context(asset) -> SimpleNamespace:
-    import dagster as dg
-
-    start = datetime.combine(DAY, datetime.min.time(), UTC)
-    return SimpleNamespace(
-        partition_key=DAY.isoformat(),
-        partition_keys=[DAY.isoformat()],
-        partition_time_window=dg.TimeWindow(start, start + timedelta(days=1)),
-        log=logging.getLogger("direct"),
-        assets_def=asset,
-        selected_asset_keys=asset.keys,
-        run=SimpleNamespace(run_id="direct"),
-    )
-
-
 def direct(local_dir: str) -> dict:
     """Each asset's own function called with a bare context: the same code, no orchestration."""
     os.environ["PLATFORM_LOCAL_DIR"] = local_dir
@@ -106,13 +87,7 @@ def direct(local_dir: str) -> dict:
     for _ in range(REPEATS):
         start = time.perf_counter()
         for asset in steps:
-            # The asset's own function, as written, with just the context attributes it reads:
-            # no run, no event log, no output handling.
-            function = asset.op.compute_fn.decorated_fn
-            wanted = [name for name in inspect.signature(function).parameters if name in resources]
-            result = function(_bare_context(asset), **{name: resources[name] for name in wanted})
-            if isinstance(result, Iterator):
-                list(result)  # a multi-asset yields its results
+            call_directly(asset, DAY, resources)
         times.append(time.perf_counter() - start)
     return {"seconds": statistics.median(times), "steps": len(steps)}
 

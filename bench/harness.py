@@ -1,5 +1,6 @@
 """What the benchmarks share: running a measured step in a fresh child process (so its peak
-RSS is its own), and reading step wall times back from a Dagster run's event log."""
+RSS is its own), calling an asset's function without Dagster, and reading step wall times
+back from a Dagster run's event log."""
 
 import inspect
 import json

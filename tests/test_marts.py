@@ -125,6 +125,22 @@ def test_re_running_a_date_is_idempotent(marts):
     assert query(resources, "select * from retail_marts.mart_daily_store_summary order by date, store_id").equals(before)
 
 
+def test_a_range_of_dates_is_built_by_one_run(marts):
+    """What a backfill of the marts over a range launches (their BackfillPolicy.single_run()):
+    one run whose dbt build rebuilds every date of the range, not only one of them."""
+    resources, instance, _ = marts
+    before = query(resources, "select * from retail_marts.mart_daily_store_summary order by date, store_id")
+    facts = query(resources, "select count(*) from retail_marts.fact_sales").item()
+    query(resources, "delete from retail_marts.fact_sales where transaction_date < ?", LAST)  # lost: the range run must rebuild them
+    span = {"dagster/asset_partition_range_start": DAYS[0].isoformat(), "dagster/asset_partition_range_end": LAST.isoformat()}
+    result = dg.materialize(RETAIL_ASSETS, selection=list(retail_marts.keys), resources=resources, instance=instance, tags=span)
+    assert result.success
+    fact_sales = dg.AssetKey(["marts", "retail", "fact_sales"])
+    assert {e.partition for e in result.get_asset_materialization_events() if e.asset_key == fact_sales} == {d.isoformat() for d in DAYS}
+    assert query(resources, "select count(*) from retail_marts.fact_sales").item() == facts
+    assert query(resources, "select * from retail_marts.mart_daily_store_summary order by date, store_id").equals(before)
+
+
 def test_marts_are_requested_for_exactly_the_dates_whose_tables_reloaded():
     instance = dg.DagsterInstance.ephemeral()
     placeholders = {name: dg.ResourceDefinition.none_resource() for name in ("lake", "warehouse", "pii", "spark")}

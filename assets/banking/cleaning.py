@@ -13,7 +13,7 @@ import polars as pl
 from assets.banking.sources import ACCOUNTS, BUREAU_SCORES, CUSTOMERS, ECONOMIC_INDICATORS, LOAN_PAYMENTS, LOANS, TRANSACTIONS
 from assets.common import parsing
 from assets.common.currencies import ISO_4217
-from assets.common.pii import Tokenizer, mask_email, mask_phone, mask_ssn
+from assets.common.pii import Tokenizer, digits, email_key, mask_email, mask_phone, mask_ssn
 from assets.common.screening import (
     Rule,
     Screened,
@@ -185,7 +185,7 @@ def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer) -> S
         unparseable("date_of_birth", "YYYY-MM-DD"),
         out_of_range("date_of_birth", (pl.col("date_of_birth") > day) | (pl.col("date_of_birth").dt.year() < 1900), "in the future or before 1900"),
         not_matching("email", r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "of the form local@domain"),
-        Rule("invalid_phone", "phone has fewer than 7 digits.", ~missing("phone") & (raw("phone").str.replace_all(r"\D", "").str.len_chars() < 7)),
+        Rule("invalid_phone", "phone has fewer than 7 digits.", ~missing("phone") & (digits(raw("phone")).str.len_chars() < 7)),
         unparseable("annual_income", "a decimal with at most 2 places"),
         out_of_range("annual_income", pl.col("annual_income") < 0, "negative"),
     ]
@@ -199,12 +199,12 @@ def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer) -> S
     valid = screened.valid.collect()  # a snapshot, bounded by the customer base: tokens need the values in hand
     masked = valid.lazy().select(
         "customer_id",
-        ssn_token=tokenizer.tokens(valid.get_column("ssn").str.replace_all(r"\D", "")),
+        ssn_token=tokenizer.tokens(valid.get_column("ssn"), key=digits),
         ssn_masked=mask_ssn("ssn"),
         birth_year=pl.col("date_of_birth").dt.year().cast(pl.Int32),
-        email_token=tokenizer.tokens(valid.get_column("email").str.to_lowercase()),
+        email_token=tokenizer.tokens(valid.get_column("email"), key=email_key),
         email_masked=mask_email("email"),
-        phone_token=tokenizer.tokens(valid.get_column("phone").str.replace_all(r"\D", "")),
+        phone_token=tokenizer.tokens(valid.get_column("phone"), key=digits),
         phone_last4=mask_phone("phone"),
         city="city", state="state", zip="zip",
         annual_income="annual_income", employment_status="employment_status", kyc_status="kyc_status",

@@ -73,6 +73,17 @@ def _keys(values: pl.Series, key: Callable[[pl.Expr], pl.Expr] | None) -> pl.Ser
     return values if key is None else values.to_frame().select(key(pl.col(values.name))).to_series()
 
 
+def email_key(email: pl.Expr) -> pl.Expr:
+    """What an e-mail token is computed over: case does not matter."""
+    return email.str.to_lowercase()
+
+
+def digits(value: pl.Expr) -> pl.Expr:
+    """Only the digits: what phone and SSN tokens are computed over (punctuation does not
+    matter), and what the masks keep the last four of."""
+    return value.str.replace_all(r"\D", "")
+
+
 def mask_email(column: str) -> pl.Expr:
     """'jane.doe@example.com' -> 'j******e@example.com' (a fixed run of stars hides the length)."""
     parts = pl.col(column).str.split_exact("@", 1)
@@ -81,15 +92,15 @@ def mask_email(column: str) -> pl.Expr:
 
 
 def mask_phone(column: str) -> pl.Expr:
-    digits = pl.col(column).str.replace_all(r"\D", "")
-    return pl.when(digits.str.len_chars() >= 4).then(pl.lit("***-***-") + digits.str.slice(-4)).alias(column)
+    number = digits(pl.col(column))
+    return pl.when(number.str.len_chars() >= 4).then(pl.lit("***-***-") + number.str.slice(-4)).alias(column)
 
 
 def mask_ssn(column: str) -> pl.Expr:
-    digits = pl.col(column).str.replace_all(r"\D", "")
-    return pl.when(digits.str.len_chars() == 9).then(pl.lit("***-**-") + digits.str.slice(-4)).alias(column)
+    number = digits(pl.col(column))
+    return pl.when(number.str.len_chars() == 9).then(pl.lit("***-**-") + number.str.slice(-4)).alias(column)
 
 
 def mask_card(column: str) -> pl.Expr:
-    digits = pl.col(column).str.replace_all(r"\D", "")
-    return pl.when(digits.str.len_chars() >= 4).then(pl.lit("******") + digits.str.slice(-4)).alias(column)
+    number = digits(pl.col(column))
+    return pl.when(number.str.len_chars() >= 4).then(pl.lit("******") + number.str.slice(-4)).alias(column)

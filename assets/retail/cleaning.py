@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 
 from assets.common import parsing
-from assets.common.pii import Tokenizer, mask_email, mask_phone
+from assets.common.pii import Tokenizer, digits, email_key, mask_email, mask_phone
 from assets.common.screening import Rule, Screened, invalid_value, json_container, missing, missing_required, raw, screen
 from assets.retail.sources import CUSTOMERS, POS, PRODUCTS, STORES
 
@@ -131,16 +131,6 @@ def screen_products(bronze: pl.DataFrame, day: date) -> Screened:
     return replace(screened, valid=screened.valid.select(*PRODUCTS.columns, snapshot_date=pl.lit(day)))
 
 
-def email_key(email: pl.Expr) -> pl.Expr:
-    """What the e-mail token is computed over: case does not matter."""
-    return email.str.to_lowercase()
-
-
-def phone_key(phone: pl.Expr) -> pl.Expr:
-    """What the phone token is computed over: punctuation does not matter."""
-    return phone.str.replace_all(r"\D", "")
-
-
 def known_customer_tokens(previous_bronze: pl.DataFrame, previous_silver: pl.DataFrame) -> pl.DataFrame:
     """Each customer's PII values as delivered in an earlier snapshot, with their tokens, so
     that the ~99.9% of values unchanged since are neither normalized nor hashed again. A
@@ -165,7 +155,7 @@ def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer, know
         Rule("invalid_customer_id", "customer_id is not C + 7 digits.", ~missing("customer_id") & ~raw("customer_id").str.contains(r"^C\d{7}$")),
         Rule("invalid_loyalty_card", "loyalty_card is present but not 10 digits.", ~missing("loyalty_card") & ~raw("loyalty_card").str.contains(r"^\d{10}$")),
         Rule("invalid_email", "email is not of the form local@domain.", ~missing("email") & ~raw("email").str.contains(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")),
-        Rule("invalid_phone", "phone has fewer than 7 digits.", ~missing("phone") & (raw("phone").str.replace_all(r"\D", "").str.len_chars() < 7)),
+        Rule("invalid_phone", "phone has fewer than 7 digits.", ~missing("phone") & (digits(raw("phone")).str.len_chars() < 7)),
         Rule("invalid_signup_date", "signup_date is not YYYY-MM-DD.", invalid_value("signup_date")),
     ]
     screened = screen(
@@ -182,7 +172,7 @@ def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer, know
         loyalty_token=tokens("loyalty", "loyalty_card"),
         email_token=tokens("email", "email", email_key),
         email_masked=mask_email("email"),
-        phone_token=tokens("phone", "phone", phone_key),
+        phone_token=tokens("phone", "phone", digits),
         phone_last4=mask_phone("phone"),
         signup_date=pl.col("signup_date"),
         city=pl.col("city"),

@@ -30,8 +30,8 @@ from assets.banking.silver import (
     banking_silver_transactions,
 )
 from assets.banking.sources import ACCOUNTS, BUREAU_SCORES, CUSTOMERS, ECONOMIC_INDICATORS, LOAN_PAYMENTS, LOANS, TRANSACTIONS
-from assets.banking.warehouse import MONTHLY_TABLES
-from assets.common.partitions import DAILY, MONTHLY
+from assets.banking.warehouse import DELIVERED_MONTHLY_TABLES, MONTHLY_TABLES
+from assets.common.partitions import DAILY, DELIVERED_MONTHLY, MONTHLY
 from assets.common.warehouse_load import warehouse_key
 from sensors.landing import build_landing_sensor
 
@@ -72,7 +72,7 @@ banking_landing_sensor = build_landing_sensor(
     "Watches landing/banking/ for new, late or re-delivered files and runs each (source, day) once: snapshots through "
     "silver, the loan book through loan_risk, transactions through the ledger, fraud alerts and the daily summary, each "
     "with its warehouse tables. Bureau scores are monthly. The dbt marts follow by automation.",
-    partitions_by_source={BUREAU_SCORES.name: MONTHLY},
+    partitions_by_source={BUREAU_SCORES.name: DELIVERED_MONTHLY},
 )
 
 banking_daily_job = dg.define_asset_job(
@@ -80,7 +80,7 @@ banking_daily_job = dg.define_asset_job(
     selection=(
         dg.AssetSelection.groups("banking_bronze", "banking_silver", "banking_gold", "banking_warehouse", "banking_marts")
         - dg.AssetSelection.assets(banking_bronze_bureau_scores, banking_silver_bureau_scores, banking_gold_capital_adequacy, banking_gold_monthly_interest)
-        - dg.AssetSelection.assets(*map(warehouse_key, MONTHLY_TABLES))
+        - dg.AssetSelection.assets(*map(warehouse_key, [*DELIVERED_MONTHLY_TABLES, *MONTHLY_TABLES]))
     ),
     partitions_def=DAILY,
     description="The daily banking graph (everything but the monthly bureau scores, capital adequacy and interest) for one day.",

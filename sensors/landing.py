@@ -4,7 +4,8 @@ The cursor keeps, per source, the newest day seen and a digest of every recent d
 (key, ETag) list. Each tick lists only the days from `LOOKBACK_DAYS` before that newest
 day onwards (never the whole zone), so its cost does not grow with history. A new day, a
 late file or a changed re-delivery changes the day's digest and re-requests the partition;
-a byte-identical re-delivery keeps the digest (and the run_key), so it runs nothing.
+a byte-identical re-delivery keeps the digest (and the run_key), so it runs nothing. Files
+delivered for a day that is not a partition yet wait, unseen, until it is.
 """
 
 
@@ -58,15 +59,26 @@ def find_arrivals(lake: LakeStorage, sources: tuple[Source, ...], cursor: dict) 
     return arrivals
 
 
-def advance_cursor(cursor: dict, arrivals: list[Arrival]) -> dict:
-    updated = {name: {"newest": s.get("newest"), "days": dict(s.get("days", {}))} for name, s in cursor.items()}
-    for arrival in arrivals:
-        state = updated.setdefault(arrival.source.name, {"newest": None, "days": {}})
+def advance_cursor(cursor: dict, requested: list[Arrival], waiting: list[Arrival] = ()) -> dict:
+    """`requested` arrivals are seen. `waiting` ones are files delivered for a day that is not a
+    partition yet: they are remembered only so the wait is logged once, and they are requested
+    as soon as their partition exists, since their day's digest was never recorded as seen."""
+    updated = {
+        name: {"newest": s.get("newest"), "days": dict(s.get("days", {})), "waiting": dict(s.get("waiting", {}))}
+        for name, s in cursor.items()
+    }
+    for arrival in requested:
+        state = updated.setdefault(arrival.source.name, {"newest": None, "days": {}, "waiting": {}})
         state["days"][arrival.partition] = arrival.digest
+        state["waiting"].pop(arrival.partition, None)
         state["newest"] = max(filter(None, [state["newest"], arrival.partition]))
+    for arrival in waiting:
+        updated.setdefault(arrival.source.name, {"newest": None, "days": {}, "waiting": {}})["waiting"][arrival.partition] = arrival.digest
     for state in updated.values():
-        oldest_kept = (date.fromisoformat(state["newest"]) - timedelta(days=LOOKBACK_DAYS + 1)).isoformat()
-        state["days"] = {day: d for day, d in state["days"].items() if day > oldest_kept}
+        if state["newest"]:
+            oldest_kept = (date.fromisoformat(state["newest"]) - timedelta(days=LOOKBACK_DAYS + 1)).isoformat()
+            state["days"] = {day: d for day, d in state["days"].items() if day > oldest_kept}
+            state["waiting"] = {day: d for day, d in state["waiting"].items() if day > oldest_kept}
     return updated
 
 
@@ -108,7 +120,8 @@ def build_landing_sensor(
         known = {name: set(p.get_partition_keys()) for name, p in partitions_of.items()}
         outside = [a for a in arrivals if a.partition not in known[a.source.name]]
         for a in outside:
-            context.log.warning(f"ignoring {a.source.landing_dir(a.partition)}: {a.partition} is not a partition of this graph")
+            if cursor.get(a.source.name, {}).get("waiting", {}).get(a.partition) != a.digest:
+                context.log.info(f"{a.source.landing_dir(a.partition)} waits: {a.partition} is not a partition yet; it runs once it is")
         runnable = [a for a in arrivals if a.partition in known[a.source.name]]
         busy = [a for a in runnable if _in_flight(context.instance, a, targets[a.source.name])]
         for a in busy:
@@ -122,5 +135,5 @@ def build_landing_sensor(
                 tags={"trigger": "landing", "source": f"{a.source.domain}/{a.source.name}", "landing_files": str(a.files)},
             )
         if arrivals:
-            context.update_cursor(json.dumps(advance_cursor(cursor, batch + outside), sort_keys=True))
+            context.update_cursor(json.dumps(advance_cursor(cursor, batch, outside), sort_keys=True))
     return _sensor

@@ -7,7 +7,7 @@ from assets.banking import warehouse as banking_tables
 from assets.retail import warehouse as retail_tables
 from resources.warehouse import Warehouse, audit_table
 
-WAREHOUSE_DATASETS = [*retail_tables.RETAIL_TABLES, *retail_tables.MONTHLY_TABLES, *banking_tables.DAILY_TABLES, *banking_tables.MONTHLY_TABLES]
+WAREHOUSE_DATASETS = [*retail_tables.RETAIL_TABLES, *retail_tables.MONTHLY_TABLES, *banking_tables.ALL_TABLES]
 
 
 @dg.op(description="VACUUM and ANALYZE every table the platform loads, and the audit tables.", pool="warehouse")

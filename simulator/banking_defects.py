@@ -417,7 +417,7 @@ def render_transaction_parts(transactions: pl.DataFrame, extra: pl.DataFrame | N
         "defect_lines": defect_lines,
         "bad_files": bad_files,
         "transactions_data_lines": data_lines,
-        "expected_transactions_silver": expected_silver(counts, bad_files, data_lines, EXPECTED_REASONS, lambda bf: True),
+        "expected_transactions_silver": expected_silver(injected, bad_files, data_lines, EXPECTED_REASONS, lambda bf: True),
     }
 
 

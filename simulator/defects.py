@@ -58,6 +58,17 @@ def expected_reasons(row_defects: tuple[str, ...]) -> dict[str, tuple[str, ...]]
 
 
 EXPECTED_REASONS = expected_reasons(ROW_DEFECTS)
+# A required value delivered empty also breaks that column's value rule (DOMAIN.md §5: every rule
+# a row breaks): the variants that empty a column, and the rule they break besides.
+EMPTIED_COLUMN_REASONS = {
+    "empty_cashier_id": "invalid_cashier_id", "empty_price": "invalid_price",
+    "empty_account_id": "invalid_account_id", "empty_timestamp": "invalid_timestamp",
+}
+
+
+def reasons_of(defect: str, variant: str, expected: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The reject reasons one injected line earns in silver."""
+    return expected[defect] + ((EMPTIED_COLUMN_REASONS[variant],) if variant in EMPTIED_COLUMN_REASONS else ())
 
 # File-level cases and what the platform should make of each (DOMAIN.md §4).
 BAD_FILE_OUTCOMES: dict[str, str] = {
@@ -207,7 +218,7 @@ def render_pos_files(
         "defect_lines": defect_lines,
         "bad_files": bad_files,
         "pos_data_lines": data_lines,
-        "expected_pos_silver": expected_silver(counts, bad_files, data_lines, EXPECTED_REASONS, lambda bf: "/pos/" in bf["key"]),
+        "expected_pos_silver": expected_silver(injected, bad_files, data_lines, EXPECTED_REASONS, lambda bf: "/pos/" in bf["key"]),
     }
     return files, manifest
 
@@ -387,19 +398,20 @@ def _apply_file_case(data: bytes, header: list[str], case: str | None) -> bytes:
 
 
 def expected_silver(
-    counts: dict[str, int], bad_files: list[dict], data_lines: dict[str, int], expected_reasons: dict[str, tuple[str, ...]], fails_partition
+    injected: list, bad_files: list[dict], data_lines: dict[str, int], expected_reasons: dict[str, tuple[str, ...]], fails_partition
 ) -> dict | None:
-    """What silver should report for the day's row defects, or None when a bad file for which
-    `fails_partition(bad_file)` is true fails the partition (a contract breach, unreadable gzip)."""
+    """What silver should report for the day's injected row defects (each with a `defect` and a
+    `variant`), or None when a bad file for which `fails_partition(bad_file)` is true fails the
+    partition (a contract breach, unreadable gzip)."""
     if any(bf["outcome"] in ("contract_failure", "unreadable") and fails_partition(bf) for bf in bad_files):
         return None
     reasons: Counter = Counter()
     quarantined = 0
-    for name, n in counts.items():
-        if expected_reasons[name]:
-            quarantined += n
-            for reason in expected_reasons[name]:
-                reasons[reason] += n
+    counts = Counter(inj.defect for inj in injected)
+    for inj in injected:
+        earned = reasons_of(inj.defect, inj.variant, expected_reasons)
+        quarantined += bool(earned)
+        reasons.update(earned)
     utf8 = sum(len(bf.get("lines", [])) for bf in bad_files)
     quarantined += utf8
     reasons["malformed_line"] += utf8

@@ -24,9 +24,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import dagster as dg
 import polars as pl
 import pytest
 
+from assets.banking.silver import FREE_TEXT_PII
 from assets.banking.sources import ACCOUNTS, LOAN_PAYMENTS, LOANS, TRANSACTIONS
 from assets.banking.sources import CUSTOMERS as BANK_CUSTOMERS
 from assets.common.checks import CONSERVATION, CONTRACT, ERROR_BUDGET, QUARANTINE
@@ -51,6 +53,7 @@ class Screened:
     over_budget: bool = False
     empty_files: tuple[str, ...] = ()
     extra: Callable[[CaseEnv, pl.DataFrame, pl.DataFrame, pl.DataFrame], None] | None = None  # (env, bronze, silver, quarantine)
+    pii_scrubbed: dict[str, int] = field(default_factory=dict)  # free-text values scrubbed, by kind (datasets with free text)
 
 
 @dataclass(frozen=True)
@@ -320,11 +323,16 @@ case("loan-payments-impossible-date", "wrong_type", "banking", "loan_payments", 
 
 # ------------------------------------------------------------------ extreme values and overflowing decimals
 
-one_bad_pos("pos-price-1e30", "extreme", price="1e30", reasons=("invalid_price",))
-one_bad_pos("pos-price-31-digits", "extreme", price="1" + "0" * 30 + ".00", reasons=("invalid_price",))
+# A number too long for its type breaks its range as well (DOMAIN.md §5: every rule a row breaks).
+one_bad_pos("pos-price-in-exponent-form-is-invalid-and-out-of-range", "extreme", price="1e30", reasons=("invalid_price", "price_out_of_range"))
+one_bad_pos("pos-price-too-long-for-its-type-is-invalid-and-out-of-range", "extreme", price="1" + "0" * 30 + ".00",
+            reasons=("invalid_price", "price_out_of_range"))
 one_bad_pos("pos-price-above-limit", "extreme", price="99999999.99", reasons=("price_out_of_range",))
-one_bad_pos("pos-quantity-20-digits", "extreme", quantity="9" * 20, reasons=("invalid_quantity",))
-one_bad_txn("txn-amount-40-digits", "extreme", ("invalid_amount",), amount="-" + "9" * 40 + ".00")
+one_bad_pos("pos-quantity-too-long-for-its-type-is-invalid-and-out-of-range", "extreme", quantity="9" * 20,
+            reasons=("invalid_quantity", "quantity_out_of_range"))
+one_bad_txn("txn-amount-too-long-for-its-type-is-invalid-and-out-of-range", "extreme", ("invalid_amount", "amount_out_of_range"),
+            amount="-" + "9" * 40 + ".00")
+one_bad_txn("txn-empty-currency-is-missing-and-invalid", "extreme", ("missing_required_field", "invalid_currency"), currency=None)
 one_bad_txn("txn-amount-above-limit", "extreme", ("amount_out_of_range",), amount="-9999999999.99")
 
 
@@ -340,9 +348,11 @@ def _snapshot_rows(source, name):
     return lambda t: len(h.reference_csv(t, source, name)[1])
 
 
-case("accounts-balance-40-digits", "extreme", "banking", "accounts", DAY1,
+# The row is a loan account, whose balance must be <= 0: its huge positive balance is out of range too.
+case("accounts-balance-too-long-for-its-type-is-invalid-and-out-of-range", "extreme", "banking", "accounts", DAY1,
      lambda t: _snapshot_with(t, ACCOUNTS, "accounts.csv", "balance", "9" * 40 + ".00"),
-     Screened(_snapshot_rows(ACCOUNTS, "accounts.csv"), {(landing("banking", "accounts", "accounts.csv", D1), AT + 2): ("invalid_balance",)}))
+     Screened(_snapshot_rows(ACCOUNTS, "accounts.csv"),
+              {(landing("banking", "accounts", "accounts.csv", D1), AT + 2): ("invalid_balance", "balance_out_of_range")}))
 case("loans-principal-40-digits", "extreme", "banking", "loans", DAY1,
      lambda t: _snapshot_with(t, LOANS, "loans.csv", "principal", "1" * 40 + ".00"),
      Screened(_snapshot_rows(LOANS, "loans.csv"), {(landing("banking", "loans", "loans.csv", D1), AT + 2): ("invalid_principal",)}))
@@ -356,6 +366,32 @@ case("pos-unknown-product", "unknown_fk", "retail", "pos", DAY0,
 case("txn-unknown-account", "unknown_fk", "banking", "transactions", DAY0,
      lambda t: [{T0: txn_base(t, txn_bad(t, account_id=h.luhn_unknown_account(t)))}],
      Screened(BASE_ROWS + 1, {(T0, AT + 2): ("unknown_account",)}))
+
+case("loan-payment-for-a-loan-not-in-the-book-is-quarantined", "unknown_fk", "banking", "loan_payments", DAY1,
+     lambda t: _payments_with(t, loan_id="L999999999"),
+     Screened(BASE_ROWS, {(landing("banking", "loan_payments", "loan_payments.csv", D1), AT + 2): ("unknown_loan",)}))
+
+# ------------------------------------------------------------------ PII in free text
+
+
+case("txn-pii-in-free-text-is-scrubbed-and-counted-by-kind", "pii", "banking", "transactions", DAY0,
+     lambda t: [{T0: txn_base(t, txn_bad(t, description="refund to jane@example.com or call 555-867-5309"),
+                             h.txn_row(t, 901, description="ssn 123-45-6789 on file"))}],
+     Screened(BASE_ROWS + 2, pii_scrubbed={"email": 1, "phone": 1, "ssn": 1},
+              extra=lambda env, bronze, silver, quarantine: _no_clear_pii(silver, ("jane@example.com", "867-5309", "123-45-6789"))))
+
+
+def _no_clear_pii(silver: pl.DataFrame, values: tuple[str, ...]) -> None:
+    text = " ".join(silver.get_column("description").to_list())
+    assert not any(v in text for v in values), text
+
+# ------------------------------------------------------------------ over the error budget: the run says why
+
+
+case("pos-day-over-the-error-budget-fails-saying-rate-budget-and-reasons", "over_budget", "retail", "pos", DAY0,
+     lambda t: [{P1: pos_base(t, pos_bad(t, store_id="999"), h.pos_row(t, 901, store_id="998"), h.pos_row(t, 902, price="0.00"))}],
+     Screened(BASE_ROWS + 3, {(P1, AT + 2): ("unknown_store",), (P1, AT + 3): ("unknown_store",), (P1, AT + 4): ("non_positive_price",)},
+              over_budget=True))
 
 # ------------------------------------------------------------------ duplicates: rows, files, identical re-delivery
 
@@ -463,7 +499,7 @@ case("products-key-missing-in-one-record", "json", "retail", "products", DAY1,
      Screened(_n_products, {(PRODUCTS_D1, AT + 1): ("missing_required_field",)}))
 case("products-null-required-field", "json", "retail", "products", DAY1,
      lambda t: _products(t, lambda r: r | {"list_price": None}),
-     Screened(_n_products, {(PRODUCTS_D1, AT + 1): ("missing_required_field",)}))
+     Screened(_n_products, {(PRODUCTS_D1, AT + 1): ("missing_required_field", "invalid_list_price")}))
 case("products-malformed-json-line", "json", "retail", "products", DAY1,
      lambda t: _products(t, raw=json.dumps(h.products_lines(t)[AT])[:30]),
      Screened(_n_products, {(PRODUCTS_D1, AT + 1): MALFORMED}))
@@ -521,7 +557,7 @@ case("bureau-nested-score", "json", "banking", "bureau_scores", NEXT_MONTH,
      Screened(BASE_ROWS, {(BUREAU, AT + 1): ("invalid_score",)}))
 case("bureau-key-missing-in-one-record", "json", "banking", "bureau_scores", NEXT_MONTH,
      lambda t: _bureau(t, lambda r: _without(r, "score")),
-     Screened(BASE_ROWS, {(BUREAU, AT + 1): ("missing_required_field",)}))
+     Screened(BASE_ROWS, {(BUREAU, AT + 1): ("missing_required_field", "invalid_score")}))
 case("bureau-object-in-id-field", "json", "banking", "bureau_scores", NEXT_MONTH,
      lambda t: _bureau(t, lambda r: r | {"customer_id": {"id": r["customer_id"], "source": "crm"}}),
      Screened(BASE_ROWS, {(BUREAU, AT + 1): None}, extra=_rejected_naming("customer_id")))
@@ -551,7 +587,7 @@ case("indicators-nested-value", "json", "banking", "economic_indicators", DAY1,
      Screened(BASE_ROWS, {(INDICATORS_D1, AT + 1): ("invalid_value",)}))
 case("indicators-key-missing-in-one-record", "json", "banking", "economic_indicators", DAY1,
      lambda t: _indicators(lambda r: _without(r, "series_id")),
-     Screened(BASE_ROWS, {(INDICATORS_D1, AT + 1): ("missing_required_field",)}))
+     Screened(BASE_ROWS, {(INDICATORS_D1, AT + 1): ("missing_required_field", "invalid_series_id")}))
 case("indicators-nan-value", "wrong_type", "banking", "economic_indicators", DAY1,
      lambda t: _indicators(lambda r: r | {"value": float("nan")}),
      Screened(BASE_ROWS, {(INDICATORS_D1, AT + 1): ("invalid_value",)}))
@@ -564,7 +600,7 @@ def _fed_api_with_nested_value(t: Template) -> list[dict[str, bytes]]:
 
 
 # The Fed API answer has only four series: one bad value is 25% of the partition, over the 5% budget.
-case("indicators-nested-value-over-budget", "json", "banking", "economic_indicators", DAY1, _fed_api_with_nested_value,
+case("indicators-nested-value-over-budget", "over_budget", "banking", "economic_indicators", DAY1, _fed_api_with_nested_value,
      Screened(4, {(INDICATORS_D1, 2): ("invalid_value",)}, over_budget=True))
 case("indicators-not-an-array", "json", "banking", "economic_indicators", DAY1,
      lambda t: [{INDICATORS_D1: json.dumps({"observations": h.indicator_records()}).encode()}],
@@ -673,6 +709,12 @@ def _assert_screened(env, result, expect: Screened, rows_in: int, bronze_asset, 
     assert checks[CONSERVATION].passed is True
     assert checks[ERROR_BUDGET].passed is (not expect.over_budget)
     assert checks[QUARANTINE].passed is (n_rejects == 0)
+    if expect.over_budget:
+        _assert_budget_failure_explained(result, checks[ERROR_BUDGET], silver.asset_name, expect)
+    if FREE_TEXT_PII in checks:
+        pii = checks[FREE_TEXT_PII]
+        assert pii.passed is (not expect.pii_scrubbed) and pii.severity == dg.AssetCheckSeverity.WARN
+        assert {k: v for k, v in pii.metadata["by_kind"].value.items() if v} == expect.pii_scrubbed
 
     # Quarantine: exactly the bad rows, at their landing key and line, with the named rules.
     quarantine = lake.read_parquet(silver.quarantine_key(partition))
@@ -698,10 +740,22 @@ def _assert_screened(env, result, expect: Screened, rows_in: int, bronze_asset, 
         expect.extra(env, bronze, silver_rows, quarantine)
 
 
+def _assert_budget_failure_explained(result, budget, asset: str, expect: Screened):
+    """The check's own description and the run's failure message both say the rate, the budget and
+    the top reasons, and what to do: the run page alone tells the on-call engineer what happened."""
+    reasons = [r for rs in expect.rejects.values() if rs for r in rs]
+    top = max(set(reasons), key=reasons.count)
+    assert "over the 5% error budget" in budget.description and top in budget.description, budget.description
+    messages = h.failure_messages(result)
+    explained = [m for m in messages if asset in m and "error_budget failed" in m and "over the 5% error budget" in m and top in m and "re-deliver" in m]
+    assert explained, messages
+    assert not any("blocking asset check" in m for m in messages), messages  # not Dagster's generic message
+
+
 def test_the_corpus_covers_every_category_and_both_domains():
     categories = {c.category for c in CASES}
     assert {"malformed_csv", "empty", "gzip", "schema_drift", "wrong_type", "extreme", "unknown_fk", "duplicates", "redelivery",
-            "late", "json", "huge_line"} <= categories
+            "late", "json", "huge_line", "pii", "over_budget"} <= categories
     assert {c.domain for c in CASES} == {"retail", "banking"}
     assert len(CASES) >= 30 and len({c.id for c in CASES}) == len(CASES)
 

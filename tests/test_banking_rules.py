@@ -47,7 +47,7 @@ def test_clean_transaction_passes():
 @pytest.mark.parametrize(
     "overrides, expected",
     [
-        ({"account_id": None}, ["missing_required_field"]),
+        ({"account_id": None}, ["missing_required_field", "invalid_account_id"]),
         ({"account_id": "000000000017"}, ["invalid_account_id"]),
         ({"account_id": "12345"}, ["invalid_account_id"]),
         ({"account_id": OTHER}, ["unknown_account"]),

@@ -36,6 +36,7 @@ from simulator.banking import (
 )
 from simulator.banking_defects import BAD_FILE_OUTCOMES, BAD_FILES, EXPECTED_REASONS, TRANSACTION_ROW_DEFECTS
 from simulator.banking_vocab import CHANNELS, TRANSACTION_TYPES
+from simulator.defects import reasons_of
 
 TEST = BANKING_SCALES["test"]
 DAY = dt.date(2024, 10, 2)  # a Wednesday, not the 1st
@@ -411,11 +412,13 @@ def what_silver_should_do(files: dict[str, bytes], day: dt.date) -> tuple[dict, 
             if any(row[c] == "" for c in required):
                 reasons.add("missing_required_field")
             acct = row["account_id"]
-            if acct and not (len(acct) == 12 and is_valid_luhn(acct)):
+            if not (len(acct) == 12 and is_valid_luhn(acct)):  # null included (DOMAIN.md §3.2)
                 reasons.add("invalid_account_id")
-            elif acct and acct not in delivered:
+            elif acct not in delivered:
                 reasons.add("unknown_account")
-            if row["timestamp"]:
+            if not row["timestamp"]:
+                reasons.add("invalid_timestamp")  # an empty required value is not a valid one either
+            else:
                 ts = dt.datetime.fromisoformat(row["timestamp"]).astimezone(dt.UTC)
                 if ts > dt.datetime.now(dt.UTC):
                     reasons.add("future_timestamp")
@@ -426,11 +429,11 @@ def what_silver_should_do(files: dict[str, bytes], day: dt.date) -> tuple[dict, 
                 reasons.add("zero_amount")
             if abs(amount) > 1_000_000:
                 reasons.add("amount_out_of_range")
-            if row["currency"] and row["currency"] not in ISO_4217:
+            if row["currency"] not in ISO_4217:  # empty included (DOMAIN.md §5)
                 reasons.add("invalid_currency")
-            if row["type"] and row["type"] not in TRANSACTION_TYPES:
+            if row["type"] not in TRANSACTION_TYPES:
                 reasons.add("invalid_type")
-            if row["channel"] and row["channel"] not in CHANNELS:
+            if row["channel"] not in CHANNELS:
                 reasons.add("invalid_channel")
             if row["type"] == "card_purchase" and not row["merchant_id"]:
                 reasons.add("card_purchase_without_merchant")
@@ -448,7 +451,7 @@ def test_every_row_defect_is_injected_findable_and_accounted_for(defective_day):
     rejected, dropped, valid = what_silver_should_do(files, DAY)
     lines = {(d["key"], d["line"]): d for d in manifest["defect_lines"] if "/transactions/" in d["key"]}
     for (k, n), d in lines.items():
-        expected = set(EXPECTED_REASONS[d["defect"]])
+        expected = set(reasons_of(d["defect"], d["variant"], EXPECTED_REASONS))
         if expected:
             assert rejected.get((k, n)) == expected, d
         else:

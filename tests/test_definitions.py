@@ -95,7 +95,7 @@ def test_steps_on_external_systems_retry_and_data_steps_do_not():
 
     retrying = {a.node_def.name for a in [*RETAIL_ASSETS, *BANKING_ASSETS] if a.op.retry_policy == EXTERNAL_SYSTEM_RETRY}
     assert retrying == {
-        "retail_warehouse_load", "retail_monthly_warehouse_load", "banking_warehouse_load", "banking_monthly_warehouse_load",
+        "retail_warehouse_load", "retail_monthly_warehouse_load", "banking_warehouse_load", "banking_bureau_warehouse_load", "banking_monthly_warehouse_load",
         "retail_gold_customer_segments", "banking_gold_monthly_interest",
     }
     pools = {a.node_def.name: a.op.pool for a in [*RETAIL_ASSETS, *BANKING_ASSETS] if a.op.pool}

@@ -2,7 +2,7 @@
 
 from assets.banking.sources import ACCOUNTS, BUREAU_SCORES, CUSTOMERS, ECONOMIC_INDICATORS, LOAN_PAYMENTS, LOANS, TRANSACTIONS
 from assets.common.bronze import build_bronze_asset
-from assets.common.partitions import DAILY, MONTHLY
+from assets.common.partitions import DAILY, DELIVERED_MONTHLY
 
 banking_bronze_accounts = build_bronze_asset(ACCOUNTS, DAILY, "Core banking's end-of-day accounts snapshot, as delivered.")
 banking_bronze_transactions = build_bronze_asset(
@@ -14,7 +14,8 @@ banking_bronze_customers = build_bronze_asset(
 banking_bronze_loans = build_bronze_asset(LOANS, DAILY, "The loan book snapshot, as delivered.")
 banking_bronze_loan_payments = build_bronze_asset(LOAN_PAYMENTS, DAILY, "Loan payments due and paid, as delivered.")
 banking_bronze_bureau_scores = build_bronze_asset(
-    BUREAU_SCORES, MONTHLY, "The credit bureaus' monthly scores (delivered on the month's first day), as delivered."
+    BUREAU_SCORES, DELIVERED_MONTHLY,
+    "The credit bureaus' monthly scores, delivered on the month's first day (a partition from that day on), as delivered.",
 )
 banking_bronze_economic_indicators = build_bronze_asset(
     ECONOMIC_INDICATORS, DAILY, "The latest economic indicators (FEDFUNDS, UNRATE, CPIAUCSL, GDP) as of the day, as delivered."

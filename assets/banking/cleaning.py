@@ -6,7 +6,7 @@ Each rejection rule of DOMAIN.md §3.2 / §5 is defined here, next to its expres
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 
 import polars as pl
 
@@ -17,7 +17,10 @@ from assets.common.pii import Tokenizer, digits, email_key, mask_email, mask_pho
 from assets.common.screening import (
     Rule,
     Screened,
+    invalid_email,
+    invalid_phone,
     json_container,
+    magnitude,
     missing,
     missing_required,
     not_matching,
@@ -25,7 +28,9 @@ from assets.common.screening import (
     out_of_range,
     raw,
     screen,
+    timestamp_rules,
     unparseable,
+    value_rule,
 )
 
 ACCOUNT_TYPES = ("checking", "savings", "credit_card", "loan")
@@ -50,47 +55,44 @@ def valid_luhn(column: str, length: int = 12) -> pl.Expr:
     return text.str.contains(rf"^\d{{{length}}}$") & (pl.sum_horizontal(terms) % 10 == 0)
 
 
-def invalid_account_id(column: str = "account_id") -> Rule:
-    return Rule("invalid_account_id", f"{column} is not 12 digits with a valid Luhn check digit.", ~missing(column) & ~valid_luhn(column + "__raw"))
+def invalid_account_id() -> Rule:
+    """Null, or not 12 digits with a valid Luhn check digit (DOMAIN.md §3.2 names null here too)."""
+    return Rule("invalid_account_id", "account_id is empty, or not 12 digits with a valid Luhn check digit.", missing("account_id") | ~valid_luhn("account_id__raw"))
 
 
 def invalid_currency() -> Rule:
+    """Empty and lower-case codes are invalid too (DOMAIN.md §5)."""
     return Rule(
         "invalid_currency",
-        "currency is not the upper-case ISO 4217 code of a real currency (XXX, XTS and metals are not).",
-        ~missing("currency") & ~raw("currency").is_in(sorted(ISO_4217)),
+        "currency is not the upper-case ISO 4217 code of a real currency (empty, XXX, XTS and metals are not).",
+        missing("currency") | ~raw("currency").is_in(sorted(ISO_4217)),
     )
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return start, start + timedelta(days=1)
-
-
-def timestamp_rules(day: date, now: datetime) -> list[Rule]:
-    start, end = _day_bounds(day)
-    ts = pl.col("timestamp")
-    return [
-        unparseable("timestamp", "ISO-8601 with an offset, or is an impossible date or time"),
-        Rule("future_timestamp", "After the moment of validation.", ts > now),
-        Rule("timestamp_outside_partition", "The UTC instant is outside [00:00, 24:00) of the partition day.", (ts < start) | (ts >= end)),
-    ]
-
-
-# Free text may carry PII a customer typed in; silver keeps the text with those shapes replaced.
-_SCRUBS = (
-    (r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}", "[email]"),
-    (r"\b\d{3}(?:-\d{2}-| \d{2} |\.\d{2}\.)\d{4}\b", "[ssn]"),  # 123-45-6789, 123 45 6789, 123.45.6789
-    (r"\b(?:\d[ -]?){12,18}\d\b", "[card]"),
-    (r"(?:\+?1[ .-]?)?\(?\b\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}\b", "[phone]"),
-)
+# Free text may carry PII a customer typed in; silver keeps the text with those shapes replaced
+# by a marker naming the kind, which is also how the scrubbed values are counted.
+_SCRUBS = {
+    "email": r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}",
+    "ssn": r"\b\d{3}(?:-\d{2}-| \d{2} |\.\d{2}\.)\d{4}\b",  # 123-45-6789, 123 45 6789, 123.45.6789
+    "card": r"\b(?:\d[ -]?){12,18}\d\b",
+    "phone": r"(?:\+?1[ .-]?)?\(?\b\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}\b",
+}
 
 
 def scrub_free_text(column: str) -> pl.Expr:
     expr = pl.col(column)
-    for pattern, replacement in _SCRUBS:
-        expr = expr.str.replace_all(pattern, replacement)
+    for kind, pattern in _SCRUBS.items():
+        expr = expr.str.replace_all(pattern, f"[{kind}]")
     return expr.alias(column)
+
+
+def scrubbed_values(column: str) -> dict[str, pl.Expr]:
+    """How many values of scrubbed text carry a marker (`values`), and per kind of PII: aggregations
+    over rows that went through `scrub_free_text`. They count values; what was scrubbed is gone."""
+    any_marker = r"\[(?:" + "|".join(_SCRUBS) + r")\]"
+    return {"values": pl.col(column).str.contains(any_marker).sum()} | {
+        kind: pl.col(column).str.contains(f"[{kind}]", literal=True).sum() for kind in _SCRUBS
+    }
 
 
 # ---------------------------------------------------------------- transactions
@@ -100,7 +102,6 @@ def screen_transactions(bronze: pl.DataFrame, delivered_account_ids: pl.Series, 
     """Validated against the account ids of the same day's snapshot as delivered: quarantining an
     account row does not cascade to its transactions (DOMAIN.md §5)."""
     optional = {"merchant_id", "merchant_category", "counterparty_account", "description"}
-    amount = pl.col("amount")
     rules = [
         missing_required(tuple(c for c in TRANSACTIONS.columns if c not in optional)),
         invalid_account_id(),
@@ -111,13 +112,13 @@ def screen_transactions(bronze: pl.DataFrame, delivered_account_ids: pl.Series, 
         ),
         *timestamp_rules(day, now),
         unparseable("amount", "a decimal with at most 2 places"),
-        Rule("zero_amount", "amount is 0 (-0.00 included).", amount == 0),
-        Rule("amount_out_of_range", f"|amount| > {MAX_AMOUNT:,}.", amount.abs() > MAX_AMOUNT),
+        value_rule("zero_amount", "amount", lambda a: a == 0, "amount is 0 (-0.00 included)."),
+        out_of_range("amount", lambda a: a.abs() > MAX_AMOUNT, f"above {MAX_AMOUNT:,} in absolute value"),
         invalid_currency(),
         not_one_of("type", TRANSACTION_TYPES),
         not_one_of("channel", CHANNELS),
         Rule("card_purchase_without_merchant", "A card purchase with no merchant_id.", (raw("type") == "card_purchase") & missing("merchant_id")),
-        not_matching("merchant_category", r"^\d{4}$", "a 4-digit MCC"),
+        not_matching("merchant_category", r"^\d{4}$", "a 4-digit MCC", optional=True),
     ]
     screened = screen(
         bronze,
@@ -142,7 +143,7 @@ def _withheld() -> pl.Expr:
 
 
 def screen_accounts(bronze: pl.DataFrame, day: date) -> Screened:
-    balance, limit, kind = pl.col("balance"), pl.col("credit_limit"), pl.col("account_type")
+    balance, limit, kind = magnitude("balance"), magnitude("credit_limit"), raw("account_type")
     allowed = (
         pl.when(kind.is_in(["checking", "credit_card"])).then(balance >= -limit)
         .when(kind == "savings").then(balance >= 0)
@@ -157,9 +158,9 @@ def screen_accounts(bronze: pl.DataFrame, day: date) -> Screened:
         unparseable("open_date", "YYYY-MM-DD"),
         invalid_currency(),
         unparseable("interest_rate", "a decimal rate such as 0.0425"),
-        out_of_range("interest_rate", (pl.col("interest_rate") < 0) | (pl.col("interest_rate") > 1), "outside [0, 1]"),
+        out_of_range("interest_rate", lambda r: (r < 0) | (r > 1), "outside [0, 1]"),
         unparseable("credit_limit", "a decimal with at most 2 places"),
-        out_of_range("credit_limit", limit < 0, "negative"),
+        out_of_range("credit_limit", lambda c: c < 0, "negative"),
         unparseable("balance", "a decimal with at most 2 places"),
         Rule(
             "balance_out_of_range",
@@ -183,11 +184,14 @@ def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer) -> S
         missing_required(CUSTOMERS.columns),
         not_matching("ssn", r"^\d{3}-?\d{2}-?\d{4}$", "NNN-NN-NNNN"),
         unparseable("date_of_birth", "YYYY-MM-DD"),
-        out_of_range("date_of_birth", (pl.col("date_of_birth") > day) | (pl.col("date_of_birth").dt.year() < 1900), "in the future or before 1900"),
-        not_matching("email", r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "of the form local@domain"),
-        Rule("invalid_phone", "phone has fewer than 7 digits.", ~missing("phone") & (digits(raw("phone")).str.len_chars() < 7)),
+        Rule(  # a date has no magnitude to judge when it is not a date: its range needs the parsed value
+            "date_of_birth_out_of_range", "date_of_birth is in the future or before 1900.",
+            (pl.col("date_of_birth") > day) | (pl.col("date_of_birth").dt.year() < 1900),
+        ),
+        invalid_email(),
+        invalid_phone(),
         unparseable("annual_income", "a decimal with at most 2 places"),
-        out_of_range("annual_income", pl.col("annual_income") < 0, "negative"),
+        out_of_range("annual_income", lambda i: i < 0, "negative"),
     ]
     screened = screen(
         bronze,
@@ -228,16 +232,16 @@ def screen_loans(bronze: pl.DataFrame, day: date) -> Screened:
         not_one_of("product", LOAN_PRODUCTS),
         not_one_of("status", LOAN_STATUSES),
         *(unparseable(c, "a decimal with at most 2 places") for c in ("principal", "outstanding_balance", "collateral_value")),
-        out_of_range("principal", pl.col("principal") <= 0, "not positive"),
-        out_of_range("outstanding_balance", pl.col("outstanding_balance") < 0, "negative"),
-        out_of_range("collateral_value", pl.col("collateral_value") < 0, "negative"),
+        out_of_range("principal", lambda p: p <= 0, "not positive"),
+        out_of_range("outstanding_balance", lambda b: b < 0, "negative"),
+        out_of_range("collateral_value", lambda c: c < 0, "negative"),
         unparseable("interest_rate", "a decimal rate such as 0.0425"),
-        out_of_range("interest_rate", (pl.col("interest_rate") < 0) | (pl.col("interest_rate") > 1), "outside [0, 1]"),
+        out_of_range("interest_rate", lambda r: (r < 0) | (r > 1), "outside [0, 1]"),
         unparseable("origination_date", "YYYY-MM-DD"),
         unparseable("maturity_date", "YYYY-MM-DD"),
         Rule("maturity_before_origination", "maturity_date is before origination_date.", pl.col("maturity_date") < pl.col("origination_date")),
         unparseable("days_past_due", "a whole number"),
-        out_of_range("days_past_due", pl.col("days_past_due") < 0, "negative"),
+        out_of_range("days_past_due", lambda d: d < 0, "negative"),
     ]
     typed = [
         parsing.decimal("principal", 14, 2), parsing.decimal("outstanding_balance", 14, 2), parsing.decimal("collateral_value", 14, 2),
@@ -248,14 +252,17 @@ def screen_loans(bronze: pl.DataFrame, day: date) -> Screened:
     return replace(screened, valid=screened.valid.select(*LOANS.columns, snapshot_date=pl.lit(day)))
 
 
-def screen_loan_payments(bronze: pl.DataFrame, day: date) -> Screened:
+def screen_loan_payments(bronze: pl.DataFrame, loan_ids: pl.Series, day: date) -> Screened:
+    """Validated against the loan ids of the loans snapshot (the day's, or the latest before it) as
+    delivered, as transactions are against the accounts snapshot (DOMAIN.md §3.2)."""
     rules = [
         missing_required(LOAN_PAYMENTS.columns),
+        Rule("unknown_loan", "loan_id is not in the loans snapshot of the day (or the latest before it).", ~missing("loan_id") & ~raw("loan_id").is_in(loan_ids.implode())),
         unparseable("due_date", "YYYY-MM-DD"),
         unparseable("paid_date", "YYYY-MM-DD"),
         *(unparseable(c, "a decimal with at most 2 places") for c in ("amount_due", "amount_paid")),
-        out_of_range("amount_due", pl.col("amount_due") < 0, "negative"),
-        out_of_range("amount_paid", pl.col("amount_paid") < 0, "negative"),
+        out_of_range("amount_due", lambda a: a < 0, "negative"),
+        out_of_range("amount_paid", lambda a: a < 0, "negative"),
     ]
     typed = [parsing.iso_date("due_date"), parsing.iso_date("paid_date"), parsing.decimal("amount_due", 14, 2), parsing.decimal("amount_paid", 14, 2)]
     screened = screen(bronze, source_columns=LOAN_PAYMENTS.columns, typed=typed, key=["payment_id"], rules=rules)
@@ -268,14 +275,14 @@ def screen_bureau_scores(bronze: pl.DataFrame, month: date) -> Screened:
         json_container("customer_id"),
         not_one_of("bureau", BUREAUS),
         unparseable("score", "a whole number"),
-        out_of_range("score", (pl.col("score") < 300) | (pl.col("score") > 850), "outside 300-850"),
+        out_of_range("score", lambda s: (s < 300) | (s > 850), "outside 300-850"),
         unparseable("report_date", "YYYY-MM-DD"),
         unparseable("delinquencies_24m", "a whole number"),
-        out_of_range("delinquencies_24m", pl.col("delinquencies_24m") < 0, "negative"),
+        out_of_range("delinquencies_24m", lambda d: d < 0, "negative"),
         unparseable("credit_utilization", "a number"),
-        out_of_range("credit_utilization", (pl.col("credit_utilization") < 0) | (pl.col("credit_utilization") > 1), "outside [0, 1]"),
+        out_of_range("credit_utilization", lambda u: (u < 0) | (u > 1), "outside [0, 1]"),
         unparseable("inquiries_6m", "a whole number"),
-        out_of_range("inquiries_6m", pl.col("inquiries_6m") < 0, "negative"),
+        out_of_range("inquiries_6m", lambda i: i < 0, "negative"),
     ]
     typed = [
         parsing.integer("score"), parsing.iso_date("report_date"), parsing.integer("delinquencies_24m"),

@@ -16,7 +16,8 @@ from assets.banking.silver import (
 )
 from assets.common.checks import gold_check_specs, reconciliation_check
 from assets.common.datasets import Dataset, dataset_asset
-from assets.common.partitions import DAILY, MONTHLY, latest_snapshot_key
+from assets.common.inputs import Input, inputs_check, inputs_check_spec, own_input, require, snapshot_input
+from assets.common.partitions import DAILY, MONTHLY, keys_at_or_before, latest_snapshot_key, partition_of
 from assets.common.publish import publish_gold
 from resources.lake import LakeStorage
 
@@ -28,8 +29,9 @@ FRAUD_MERCHANT_LOOKBACK_DAYS = 30  # a night purchase is at a "new" merchant if 
 SAMPLE = 50
 
 
-def _gold(dataset: Dataset, description: str, deps, extra=None, reporting=None, partitions_def=DAILY):
-    return dataset_asset(dataset, description, deps, gold_check_specs(dataset.asset_name, extra, reporting), partitions_def)
+def _gold(dataset: Dataset, description: str, deps, extra=None, reporting=None, partitions_def=DAILY, inputs=False):
+    specs = gold_check_specs(dataset.asset_name, extra, reporting) + ([inputs_check_spec(dataset.asset_key)] if inputs else [])
+    return dataset_asset(dataset, description, deps, specs, partitions_def)
 
 
 def _transactions(lake: LakeStorage, partition: str, columns: list[str]) -> pl.LazyFrame:
@@ -37,9 +39,8 @@ def _transactions(lake: LakeStorage, partition: str, columns: list[str]) -> pl.L
     return lake.scan_parquet(schemas.SILVER_TRANSACTIONS.lake_key(partition)).select(columns)
 
 
-def _snapshot(lake: LakeStorage, dataset: Dataset, partition: str, columns: list[str] | None = None) -> pl.DataFrame | None:
-    key = latest_snapshot_key(lake, dataset, partition)
-    return lake.read_parquet(key, columns=columns) if key else None
+def _own_transactions(lake: LakeStorage, partition: str) -> Input:
+    return own_input(lake, schemas.SILVER_TRANSACTIONS, partition)[1]
 
 
 def _net_check(credits, debits, silver: pl.LazyFrame) -> dg.AssetCheckResult:
@@ -58,13 +59,23 @@ def _net_check(credits, debits, silver: pl.LazyFrame) -> dg.AssetCheckResult:
         LEDGER_RECONCILES: "opening + Σ amount = closing, to the cent, for every account. Fails when any account breaks; the "
         "breaks are listed in the metadata (and in the table with status = 'break'). Ask core banking about each break."
     },
+    inputs=True,
 )
 def banking_gold_account_daily(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     day = date.fromisoformat(partition)
     balances = ["account_id", "account_type", "balance"]  # of a snapshot's columns, the ledger needs these
-    current = lake.read_parquet(schemas.SILVER_ACCOUNTS.lake_key(partition), columns=balances)
-    previous = _snapshot(lake, schemas.SILVER_ACCOUNTS, (day - timedelta(days=1)).isoformat(), balances)
+    current_key, closing = own_input(lake, schemas.SILVER_ACCOUNTS, partition)
+    require(context.asset_key.to_user_string(), partition, [closing, _own_transactions(lake, partition)],
+            "The ledger reconciles the day's transactions to the day's closing snapshot.")
+    current = lake.read_parquet(current_key, columns=balances)
+    # Only yesterday's closing opens the day: an older snapshot would make every account that moved in
+    # between look like a break. Without it the day is not reconciled (no_previous_snapshot), and unless
+    # it is the first day on record, inputs_current says so.
+    yesterday = (day - timedelta(days=1)).isoformat()
+    previous_key, opening = own_input(lake, schemas.SILVER_ACCOUNTS, yesterday)
+    previous = lake.read_parquet(previous_key, columns=balances) if opening.current else None
+    first_day_on_record = previous is None and latest_snapshot_key(lake, schemas.SILVER_ACCOUNTS, yesterday) is None
     transactions = _transactions(lake, partition, ["account_id", "amount"])
     gold = ledger.account_daily(day, previous, current, transactions)
     breaks = gold.filter(pl.col("status") == ledger.BREAK)
@@ -81,7 +92,11 @@ def banking_gold_account_daily(context: dg.AssetExecutionContext, lake: LakeStor
         },
     )
     net = _net_check(gold.get_column("credits").sum(), gold.get_column("debits").sum(), transactions)
-    return publish_gold(context, lake, schemas.GOLD_ACCOUNT_DAILY, gold, [net, ledger_check], {"ledger_breaks": breaks.height, "accounts": gold.height})
+    current_inputs = inputs_check([] if first_day_on_record else [opening])
+    return publish_gold(
+        context, lake, schemas.GOLD_ACCOUNT_DAILY, gold, [net, ledger_check, current_inputs],
+        {"ledger_breaks": breaks.height, "accounts": gold.height, "opening_snapshot": opening.used or "none (first day on record)"},
+    )
 
 
 @_gold(
@@ -100,6 +115,7 @@ def banking_gold_account_daily(context: dg.AssetExecutionContext, lake: LakeStor
 def banking_gold_fraud_alerts(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     day = date.fromisoformat(partition)
+    require(context.asset_key.to_user_string(), partition, [_own_transactions(lake, partition)], "Fraud alerts are the day's transactions flagged.")
     columns = ["transaction_id", "account_id", "timestamp", "amount", "type", "channel", "merchant_id"]
     transactions = _transactions(lake, partition, columns)
     earlier = [(day - timedelta(days=n)).isoformat() for n in range(1, FRAUD_MERCHANT_LOOKBACK_DAYS + 1)]
@@ -129,44 +145,60 @@ def banking_gold_fraud_alerts(context: dg.AssetExecutionContext, lake: LakeStora
 )
 def banking_gold_daily_summary(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
+    accounts_key, accounts_used = own_input(lake, schemas.SILVER_ACCOUNTS, partition)
+    require(context.asset_key.to_user_string(), partition, [_own_transactions(lake, partition), accounts_used],
+            "The summary groups the day's transactions by the type of their account in the day's snapshot.")
     transactions = _transactions(lake, partition, ["account_id", "amount", "channel"])
-    accounts = lake.read_parquet(schemas.SILVER_ACCOUNTS.lake_key(partition), columns=["account_id", "account_type"])
+    accounts = lake.read_parquet(accounts_key, columns=["account_id", "account_type"])
     gold = ledger.daily_summary(date.fromisoformat(partition), transactions, accounts)
     net = _net_check(gold.get_column("credits").sum(), gold.get_column("debits").sum(), transactions)
     return publish_gold(context, lake, schemas.GOLD_DAILY_SUMMARY, gold, [net], {"transactions": int(gold.get_column("transactions").sum())})
 
 
+def _unemployment(lake: LakeStorage, partition: str) -> tuple[float | None, str | None, Input]:
+    """The newest UNRATE observation of the latest indicators snapshot at or before the day that has one:
+    (rate, observation date, what was used)."""
+    dataset = schemas.SILVER_ECONOMIC_INDICATORS
+    for key in keys_at_or_before(lake, dataset.prefix, dataset.lake_key, partition):
+        rates = lake.read_parquet(key).filter(pl.col("series_id") == "UNRATE").sort("date")
+        if rates.height:
+            return rates.get_column("value").last(), str(rates.get_column("date").last()), Input(dataset.name, partition, partition_of(key))
+    return None, None, Input(dataset.name, partition, None)
+
+
 @_gold(
     schemas.GOLD_LOAN_RISK,
     "Per loan: PD (credit-score band, days past due, unemployment), LGD (collateral), EAD (outstanding balance), expected "
-    "loss = PD x LGD x EAD, IFRS 9 stage and Basel III risk weight and RWA. Grain: date x loan.",
+    "loss = PD x LGD x EAD, IFRS 9 stage and Basel III risk weight and RWA. Built from the day's loan book only; a missing "
+    "month of bureau scores or day of indicators is replaced by the latest good one under the inputs_current warning, and "
+    "with none at all the day is not built. Grain: date x loan.",
     [banking_silver_loans, banking_silver_bureau_scores, banking_silver_economic_indicators],
     extra={EXPECTED_LOSS_ADDS_UP: "Every expected loss equals PD x LGD x EAD to the cent, and every RWA equals EAD x risk weight."},
+    inputs=True,
 )
 def banking_gold_loan_risk(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     day = date.fromisoformat(partition)
-    loans = lake.read_parquet(schemas.SILVER_LOANS.lake_key(partition))
-    scores = _snapshot(lake, schemas.SILVER_BUREAU_SCORES, day.replace(day=1).isoformat())
-    indicators = _snapshot(lake, schemas.SILVER_ECONOMIC_INDICATORS, partition)
-    unemployment = None
-    if indicators is not None:
-        latest = indicators.filter(pl.col("series_id") == "UNRATE").sort("date").tail(1)
-        unemployment = latest.get_column("value").first() if latest.height else None
-    if scores is None:
-        context.log.warning(f"no bureau scores on or before {partition}: every loan is scored as 'unscored'")
-        scores = pl.DataFrame(schema={"customer_id": pl.String, "score": pl.Int64})
-    gold = risk.loan_risk(day, loans, scores, unemployment)
+    # Risk is of the day's own loan book: an older book would report loans that have since changed.
+    loans_key, book = own_input(lake, schemas.SILVER_LOANS, partition)
+    scores_key, scores_used = snapshot_input(lake, schemas.SILVER_BUREAU_SCORES, day.replace(day=1).isoformat())
+    unemployment, observed, indicators_used = _unemployment(lake, partition)
+    require(context.asset_key.to_user_string(), partition, [book, scores_used, indicators_used],
+            "Risk is of the day's own loan book, and PD depends on the credit score and the unemployment rate (DOMAIN.md §3.3).")
+    loans = lake.read_parquet(loans_key)
+    gold = risk.loan_risk(day, loans, lake.read_parquet(scores_key, columns=["customer_id", "score"]), unemployment)
     recomputed = gold.select(
         (pl.col("expected_loss") != risk.cents(pl.col("pd") * pl.col("lgd") * pl.col("ead").cast(pl.Float64)))
         | (pl.col("rwa") != risk.cents(pl.col("ead").cast(pl.Float64) * pl.col("risk_weight")))
     ).to_series().sum()
     adds_up = dg.AssetCheckResult(check_name=EXPECTED_LOSS_ADDS_UP, passed=recomputed == 0, metadata={"loans_off": int(recomputed)})
     ead = reconciliation_check(gold.get_column("ead").sum(), loans.get_column("outstanding_balance").sum(), "exposure")
+    current = inputs_check([scores_used, indicators_used], {"unemployment_observed": observed})
     return publish_gold(
-        context, lake, schemas.GOLD_LOAN_RISK, gold, [ead, adds_up],
+        context, lake, schemas.GOLD_LOAN_RISK, gold, [ead, adds_up, current],
         {"expected_loss": str(gold.get_column("expected_loss").sum()), "exposure": str(gold.get_column("ead").sum()),
-         "unemployment_rate": unemployment if unemployment is not None else "unknown",
+         "unemployment_rate": unemployment, "unemployment_observed": observed,
+         "bureau_scores_month": scores_used.used, "indicators_snapshot": indicators_used.used,
          "loans_by_stage": dg.MetadataValue.json({str(k): v for k, v in gold.get_column("stage").value_counts().iter_rows()})},
     )
 

@@ -50,7 +50,7 @@ def stage(days_past_due: pl.Expr) -> pl.Expr:
 
 def probability_of_default(score: pl.Expr, days_past_due: pl.Expr, unemployment_rate: pl.Expr) -> pl.Expr:
     """Band PD x 4 in stage 2 x (unemployment / 4%), capped at 1; stage 3 has defaulted: PD = 1."""
-    macro = (unemployment_rate / BASELINE_UNEMPLOYMENT).fill_null(1.0)
+    macro = unemployment_rate / BASELINE_UNEMPLOYMENT
     delinquency = pl.when(days_past_due >= STAGE_2_DAYS).then(STAGE_2_PD_MULTIPLIER).otherwise(1.0)
     return pl.when(days_past_due >= STAGE_3_DAYS).then(1.0).otherwise(pl.min_horizontal(_base_pd(score) * delinquency * macro, pl.lit(1.0)))
 
@@ -72,9 +72,10 @@ def cents(value: pl.Expr) -> pl.Expr:
     return value.round(2).cast(pl.Decimal(38, 2))
 
 
-def loan_risk(day: date, loans: pl.DataFrame, scores: pl.DataFrame, unemployment_rate: float | None) -> pl.DataFrame:
+def loan_risk(day: date, loans: pl.DataFrame, scores: pl.DataFrame, unemployment_rate: float) -> pl.DataFrame:
     """One row per loan: PD, LGD, EAD (= outstanding balance), expected loss, stage, risk weight
-    and RWA. A customer's score is the mean of their bureaus' latest scores."""
+    and RWA. A customer's score is the mean of their bureaus' latest scores; a customer the bureaus
+    do not know is "unscored". The unemployment rate is never assumed: the caller must know it."""
     customer_scores = scores.group_by("customer_id").agg(pl.col("score").mean().alias("credit_score"))
     dpd, ead = pl.col("days_past_due"), pl.col("outstanding_balance")
     unemployment = pl.lit(unemployment_rate, pl.Float64)

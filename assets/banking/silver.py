@@ -18,14 +18,16 @@ from assets.banking.bronze import (
 from assets.banking.sources import ACCOUNTS, BUREAU_SCORES, CUSTOMERS, ECONOMIC_INDICATORS, LOAN_PAYMENTS, LOANS, TRANSACTIONS
 from assets.common.checks import silver_check_specs
 from assets.common.datasets import Dataset, dataset_asset
-from assets.common.partitions import DAILY, MONTHLY
+from assets.common.partitions import DAILY, DELIVERED_MONTHLY, partition_of, reference_snapshot_key
 from assets.common.publish import publish_silver
 from resources.lake import LakeStorage
 from resources.pii import PiiKey
 
+FREE_TEXT_PII = "free_text_pii"
 
-def _silver(dataset: Dataset, description: str, deps, partitions_def=DAILY):
-    return dataset_asset(dataset, description, deps, silver_check_specs(dataset.asset_name), partitions_def)
+
+def _silver(dataset: Dataset, description: str, deps, partitions_def=DAILY, extra_checks=()):
+    return dataset_asset(dataset, description, deps, [*silver_check_specs(dataset.asset_name), *extra_checks], partitions_def)
 
 
 def _bronze(lake: LakeStorage, source, partition: str) -> pl.LazyFrame:
@@ -44,6 +46,14 @@ def banking_silver_accounts(context: dg.AssetExecutionContext, lake: LakeStorage
     "The day's transactions, typed (amount decimal, + credit / - debit), deduplicated on transaction_id, validated against "
     "the day's accounts snapshot as delivered; free-text descriptions scrubbed of PII. Grain: transaction_id.",
     [banking_bronze_transactions, banking_bronze_accounts],
+    extra_checks=[
+        dg.AssetCheckSpec(
+            FREE_TEXT_PII, asset=schemas.SILVER_TRANSACTIONS.asset_key, blocking=False,
+            description="Warns when descriptions carried PII (e-mail, SSN, card or phone number): silver holds them scrubbed, but "
+            "the source system should not send them. The metadata counts the values by kind, never the values. Raise it "
+            "with core banking's owner.",
+        )
+    ],
 )
 def banking_silver_transactions(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
@@ -56,7 +66,25 @@ def banking_silver_transactions(context: dg.AssetExecutionContext, lake: LakeSto
         )
     delivered = lake.read_parquet(accounts_key, columns=["account_id"]).get_column("account_id").drop_nulls()
     screened = cleaning.screen_transactions(_bronze(lake, TRANSACTIONS, partition), delivered, date.fromisoformat(partition), datetime.now(UTC))
-    return publish_silver(context, lake, schemas.SILVER_TRANSACTIONS, screened, totals={"net_amount": pl.col("amount").sum()})
+    return publish_silver(
+        context, lake, schemas.SILVER_TRANSACTIONS, screened, totals={"net_amount": pl.col("amount").sum()},
+        output_checks=lambda output: [_free_text_pii(output, screened.quarantined)],
+    )
+
+
+def _free_text_pii(output: pl.LazyFrame, quarantined: pl.DataFrame) -> dg.AssetCheckResult:
+    """How many descriptions (published or quarantined) were scrubbed, by kind of PII."""
+    counted = [rows.select(**cleaning.scrubbed_values("description")) for rows in (output, quarantined.lazy())]
+    by_kind = {kind: int(n) for kind, n in pl.concat(counted).sum().collect().row(0, named=True).items()}
+    scrubbed = by_kind.pop("values")
+    found = ", ".join(f"{n} {kind}" for kind, n in by_kind.items() if n)
+    return dg.AssetCheckResult(
+        check_name=FREE_TEXT_PII,
+        passed=scrubbed == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"{scrubbed:,} description(s) carried PII, scrubbed in silver ({found})." if scrubbed else "No description carried PII.",
+        metadata={"scrubbed_values": scrubbed, "by_kind": dg.MetadataValue.json(by_kind)},
+    )
 
 
 @_silver(
@@ -78,18 +106,25 @@ def banking_silver_loans(context: dg.AssetExecutionContext, lake: LakeStorage):
     return publish_silver(context, lake, schemas.SILVER_LOANS, screened)
 
 
-@_silver(schemas.SILVER_LOAN_PAYMENTS, "Loan payments due and paid, one row per payment_id. Grain: payment_id.", [banking_bronze_loan_payments])
+@_silver(
+    schemas.SILVER_LOAN_PAYMENTS,
+    "Loan payments due and paid, one row per payment_id, validated against the loans snapshot as delivered (the day's, "
+    "or the latest before it). Grain: payment_id.",
+    [banking_bronze_loan_payments, banking_bronze_loans],
+)
 def banking_silver_loan_payments(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
-    screened = cleaning.screen_loan_payments(_bronze(lake, LOAN_PAYMENTS, partition), date.fromisoformat(partition))
-    return publish_silver(context, lake, schemas.SILVER_LOAN_PAYMENTS, screened)
+    loans_key = reference_snapshot_key(lake, LOANS, partition, LOANS.bronze_prefix, LOANS.bronze_key, banking_bronze_loans.key.to_user_string())
+    loan_ids = lake.read_parquet(loans_key, columns=["loan_id"]).get_column("loan_id").drop_nulls()
+    screened = cleaning.screen_loan_payments(_bronze(lake, LOAN_PAYMENTS, partition), loan_ids, date.fromisoformat(partition))
+    return publish_silver(context, lake, schemas.SILVER_LOAN_PAYMENTS, screened, {"loans_snapshot": partition_of(loans_key)})
 
 
 @_silver(
     schemas.SILVER_BUREAU_SCORES,
     "Monthly credit bureau scores (300-850), one row per customer and bureau. Grain: month x customer x bureau.",
     [banking_bronze_bureau_scores],
-    MONTHLY,
+    DELIVERED_MONTHLY,
 )
 def banking_silver_bureau_scores(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key

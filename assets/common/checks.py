@@ -96,17 +96,31 @@ def screening_checks(screened: Screened, rows_valid: int) -> list[dg.AssetCheckR
         "budget": ERROR_BUDGET_RATE,
         "reasons": dg.MetadataValue.json(reasons),
     }
+    over = screened.error_rate > ERROR_BUDGET_RATE
+    rate = (
+        f"{quarantined:,} of {screened.rows_in - screened.duplicates:,} rows quarantined ({screened.error_rate:.2%}), "
+        f"{'over' if over else 'within'} the {ERROR_BUDGET_RATE:.0%} error budget"
+    )
+    top = ", ".join(f"{reason} {n:,}" for reason, n in list(reasons.items())[:3])
+    budget_description = (
+        f"{rate}. Top reasons: {top}. Silver for this partition is not published and gold waits. Inspect the rejected rows "
+        "in quarantine (the quarantine_path of this run's materialization) and ask the source to re-deliver; a corrected "
+        "file re-runs the partition."
+        if over
+        else f"{rate}."
+    )
     return [
         dg.AssetCheckResult(
             check_name=CONSERVATION,
             passed=accounted == screened.rows_in,
             metadata={"rows_in": screened.rows_in, "accounted_for": accounted, "difference": screened.rows_in - accounted},
         ),
-        dg.AssetCheckResult(check_name=ERROR_BUDGET, passed=screened.error_rate <= ERROR_BUDGET_RATE, metadata=budget_metadata),
+        dg.AssetCheckResult(check_name=ERROR_BUDGET, passed=not over, metadata=budget_metadata, description=budget_description),
         dg.AssetCheckResult(
             check_name=QUARANTINE,
             passed=quarantined == 0,
             severity=dg.AssetCheckSeverity.WARN,
+            description=f"{rate}" + (f"; reasons: {top}." if quarantined else "."),
             metadata=budget_metadata | {"sample": dg.MetadataValue.md(_markdown(screened.quarantined.head(SAMPLE_ROWS)))},
         ),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from dataclasses import dataclass
 
@@ -64,17 +65,43 @@ def dataset_asset(
     backfill_policy=None, retry_policy=None,
 ):
     """The decorator every silver and gold asset shares: its name, partitions, checks, group
-    (domain_layer), kinds, tags and owners all follow from the dataset."""
-    return dg.asset(
-        name=dataset.asset_name,
-        partitions_def=partitions_def,
-        deps=deps,
-        check_specs=check_specs,
-        group_name=f"{dataset.domain}_{dataset.layer}",
-        kinds={*kinds, *storage_kinds()},
-        backfill_policy=backfill_policy,
-        retry_policy=retry_policy,
-        description=description,
-        tags={"layer": dataset.layer, "domain": dataset.domain},
-        owners=[f"team:{dataset.domain}-data"],
-    )
+    (domain_layer), kinds, tags and owners all follow from the dataset. The decorated function
+    returns its MaterializeResult; a blocking check that failed then fails the step with what the
+    check found, so the run page says why (Dagster's own message names only the check)."""
+    blocking = {spec.name for spec in check_specs if spec.blocking}
+
+    def decorate(compute):
+        @functools.wraps(compute)
+        def materialize(context: dg.AssetExecutionContext, *args, **kwargs):
+            result = compute(context, *args, **kwargs)
+            yield result
+            failed = [c for c in result.check_results or [] if not c.passed and c.check_name in blocking]
+            if failed:
+                where = f"{dataset.asset_name}[{_partitions(context)}]"
+                raise dg.Failure(
+                    description=f"{where} was not published: "
+                    + " ".join(f"{c.check_name} failed: {c.description or 'see its metadata.'}" for c in failed),
+                    metadata={"failed_checks": dg.MetadataValue.json([c.check_name for c in failed])},
+                    allow_retries=False,  # the same input fails the same way: a re-run needs a fix or a re-delivery
+                )
+
+        return dg.asset(
+            name=dataset.asset_name,
+            partitions_def=partitions_def,
+            deps=deps,
+            check_specs=check_specs,
+            group_name=f"{dataset.domain}_{dataset.layer}",
+            kinds={*kinds, *storage_kinds()},
+            backfill_policy=backfill_policy,
+            retry_policy=retry_policy,
+            description=description,
+            tags={"layer": dataset.layer, "domain": dataset.domain},
+            owners=[f"team:{dataset.domain}-data"],
+        )(materialize)
+
+    return decorate
+
+
+def _partitions(context: dg.AssetExecutionContext) -> str:
+    keys = context.partition_keys
+    return keys[0] if len(keys) == 1 else f"{keys[0]}...{keys[-1]}"

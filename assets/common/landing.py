@@ -40,8 +40,12 @@ class Source:
     def bronze_asset_name(self) -> str:
         return f"{self.domain}_bronze_{self.name}"
 
+    @property
+    def bronze_prefix(self) -> str:
+        return f"bronze/{self.domain}/{self.name}/"
+
     def bronze_key(self, partition: str) -> str:
-        return f"bronze/{self.domain}/{self.name}/dt={partition}/data.parquet"
+        return f"{self.bronze_prefix}dt={partition}/data.parquet"
 
     @property
     def bronze_schema(self) -> dict[str, pl.DataType]:

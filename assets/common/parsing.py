@@ -1,5 +1,5 @@
 """Text -> typed values, as polars expressions. Each returns null where the text is not a
-valid value of the type, so `invalid_value(...)` can tell "missing" from "malformed"."""
+valid value of the type (screening's `unparseable` rules)."""
 
 from __future__ import annotations
 

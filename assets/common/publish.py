@@ -6,7 +6,7 @@ metadata and publish the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -46,8 +46,10 @@ def publish_silver(
     metadata: dict | None = None,
     totals: dict[str, pl.Expr] | None = None,
     extra_checks: tuple[dg.AssetCheckResult, ...] = (),
+    output_checks: Callable[[pl.LazyFrame], list[dg.AssetCheckResult]] | None = None,
 ) -> dg.MaterializeResult:
-    """`totals` are headline sums over the valid rows, for the metadata."""
+    """`totals` are headline sums over the valid rows, for the metadata. `output_checks` are the
+    dataset's own checks of its output, run on the staged file like the shared ones."""
     partition = context.partition_key
     key = dataset.lake_key(partition)
     lake.write_parquet(dataset.quarantine_key(partition), screened.quarantined)
@@ -55,6 +57,7 @@ def publish_silver(
         rows_valid = output.select(pl.len()).collect().item()
         headline = {name: str(value) for name, value in output.select(**totals).collect().row(0, named=True).items()} if totals else {}
         checks = [schema_check(dataset.model, output), *screening_checks(screened, rows_valid), *extra_checks]
+        checks += output_checks(output) if output_checks else []
         counts = {
             "rows_in": screened.rows_in,
             "rows_valid": rows_valid,

@@ -6,11 +6,14 @@ evaluated in one vectorised pass, so a quarantined row lists every rule it break
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 
 from assets.common.landing import LINEAGE_COLUMNS, RAW_LINE
+from assets.common.pii import digits
 
 REJECT_REASONS = "_reject_reasons"
 MALFORMED_LINE = "malformed_line"
@@ -33,31 +36,51 @@ def missing(*columns: str) -> pl.Expr:
     return pl.any_horizontal([raw(c).is_null() | (raw(c) == "") for c in columns])
 
 
-def invalid_value(column: str) -> pl.Expr:
-    """Delivered but not a valid value of the column's type."""
-    return (raw(column).is_not_null() & (raw(column) != "")) & pl.col(column).is_null()
+def magnitude(column: str) -> pl.Expr:
+    """The delivered text read as a finite number, however many digits or places it has. Range
+    rules judge this, not the typed value: a value too long for its type (`1e30`, twenty digits)
+    breaks its range as well as its type, because a row lists every rule it breaks (DOMAIN.md §5).
+    NaN, inf and text have no magnitude."""
+    number = raw(column).cast(pl.Float64, strict=False)
+    return pl.when(number.is_finite()).then(number)
 
 
 def missing_required(columns: tuple[str, ...]) -> Rule:
     return Rule("missing_required_field", "A required column is empty.", missing(*columns))
 
 
-# Rule builders for the common shapes. Each names the rule after the column it guards.
+# Rule builders for the common shapes. Each names the rule after the column it guards. A value
+# rule judges an empty value too, unless the column is optional: an empty required value is
+# missing *and* not a valid value (DOMAIN.md §3.2 rejects a null account_id as invalid, §5 an
+# empty currency), so it carries both reasons.
+
+
+def _judged(column: str, bad: pl.Expr, optional: bool) -> pl.Expr:
+    return ~missing(column) & bad if optional else missing(column) | bad
 
 
 def unparseable(column: str, what: str) -> Rule:
-    """`invalid_<column>`: delivered, but not a valid value of its type."""
-    return Rule(f"invalid_{column}", f"{column} is not {what}.", invalid_value(column))
+    """`invalid_<column>`: not a valid value of its type (the typed value is null: empty, or not parseable)."""
+    return Rule(f"invalid_{column}", f"{column} is not {what}.", pl.col(column).is_null())
 
 
-def not_matching(column: str, pattern: str, what: str) -> Rule:
-    """`invalid_<column>`: delivered text that does not have the required shape."""
-    return Rule(f"invalid_{column}", f"{column} is not {what}.", ~missing(column) & ~raw(column).str.contains(pattern))
+def not_matching(column: str, pattern: str, what: str, optional: bool = False) -> Rule:
+    """`invalid_<column>`: text that does not have the required shape."""
+    return Rule(f"invalid_{column}", f"{column} is not {what}.", _judged(column, ~raw(column).str.contains(pattern), optional))
 
 
 def not_one_of(column: str, allowed: tuple[str, ...]) -> Rule:
-    """`invalid_<column>`: delivered text outside the column's set of values (case-sensitive)."""
-    return Rule(f"invalid_{column}", f"{column} is not one of {', '.join(allowed)}.", ~missing(column) & ~raw(column).is_in(allowed))
+    """`invalid_<column>`: text outside the column's set of values (case-sensitive)."""
+    return Rule(f"invalid_{column}", f"{column} is not one of {', '.join(allowed)}.", _judged(column, ~raw(column).is_in(allowed), False))
+
+
+def invalid_email() -> Rule:
+    return not_matching("email", r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "of the form local@domain")
+
+
+def invalid_phone() -> Rule:
+    """`invalid_phone`: fewer than 7 digits, however the number is punctuated."""
+    return Rule("invalid_phone", "phone has fewer than 7 digits.", _judged("phone", digits(raw("phone")).str.len_chars() < 7, False))
 
 
 def json_container(column: str) -> Rule:
@@ -66,9 +89,25 @@ def json_container(column: str) -> Rule:
     return Rule(f"invalid_{column}", f"{column} is a JSON object or array, not text.", raw(column).str.contains(r"^(\{.*\}|\[.*\])$"))
 
 
-def out_of_range(column: str, violated: pl.Expr, what: str) -> Rule:
-    """`<column>_out_of_range`: a valid value outside its allowed range."""
-    return Rule(f"{column}_out_of_range", f"{column} is {what}.", violated)
+def value_rule(name: str, column: str, test: Callable[[pl.Expr], pl.Expr], doc: str) -> Rule:
+    """A rule on a number's value, judged on its `magnitude`, so it holds for values its type cannot hold."""
+    return Rule(name, doc, test(magnitude(column)))
+
+
+def out_of_range(column: str, test: Callable[[pl.Expr], pl.Expr], what: str) -> Rule:
+    """`<column>_out_of_range`: a number outside its allowed range."""
+    return value_rule(f"{column}_out_of_range", column, test, f"{column} is {what}.")
+
+
+def timestamp_rules(day: date, now: datetime) -> list[Rule]:
+    """A `timestamp` column: parseable, not in the future, inside the partition day [00:00, 24:00) UTC."""
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    ts = pl.col("timestamp")
+    return [
+        unparseable("timestamp", "ISO-8601 with an offset, or is an impossible date or time"),
+        Rule("future_timestamp", "After the moment of validation.", ts > now),
+        Rule("timestamp_outside_partition", "The UTC instant is outside [00:00, 24:00) of the partition day.", (ts < start) | (ts >= start + timedelta(days=1))),
+    ]
 
 
 # Up to this many rows (a few hundred MB), a partition is held in memory while it is screened

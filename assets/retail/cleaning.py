@@ -6,13 +6,30 @@ Each rejection rule of DOMAIN.md §2.2 / §5 is defined here, next to its expres
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 
 import polars as pl
 
 from assets.common import parsing
 from assets.common.pii import Tokenizer, digits, email_key, mask_email, mask_phone
-from assets.common.screening import Rule, Screened, invalid_value, json_container, missing, missing_required, raw, screen
+from assets.common.screening import (
+    Rule,
+    Screened,
+    invalid_email,
+    invalid_phone,
+    json_container,
+    magnitude,
+    missing,
+    missing_required,
+    not_matching,
+    not_one_of,
+    out_of_range,
+    raw,
+    screen,
+    timestamp_rules,
+    unparseable,
+    value_rule,
+)
 from assets.retail.sources import CUSTOMERS, POS, PRODUCTS, STORES
 
 REGIONS = ("Northeast", "Southeast", "Midwest", "Southwest", "West")
@@ -39,39 +56,31 @@ class RetailReferences:
 
 
 def screen_pos_lines(bronze: pl.DataFrame, refs: RetailReferences, day: date, tokenizer: Tokenizer, now: datetime) -> Screened:
-    day_start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     required = tuple(c for c in POS.columns if c != "loyalty_card")
-    timestamp = pl.col("timestamp")
     # The check digit is computed once per distinct barcode (~20,000 a day), not once per line.
     barcodes = bronze.lazy().select(pl.col("product_barcode").drop_nulls().unique()).collect()
     well_formed = barcodes.filter(valid_upc("product_barcode")).to_series().implode()
     rules = [
         missing_required(required),
         Rule("unknown_store", "store_id is not in the stores snapshot.", raw("store_id").is_not_null() & ~raw("store_id").is_in(refs.store_ids.implode())),
-        Rule("invalid_barcode", "Not 12 digits, or the UPC-A check digit is wrong.", raw("product_barcode").is_not_null() & ~raw("product_barcode").is_in(well_formed)),
+        Rule("invalid_barcode", "Not 12 digits, or the UPC-A check digit is wrong.", missing("product_barcode") | ~raw("product_barcode").is_in(well_formed)),
         Rule(
             "unknown_product",
             "A well-formed barcode that is not in the product catalog snapshot.",
             raw("product_barcode").is_in(well_formed) & ~raw("product_barcode").is_in(refs.product_ids.implode()),
         ),
-        Rule("invalid_quantity", "quantity is not an integer.", invalid_value("quantity")),
-        Rule("zero_quantity", "quantity is 0 (returns are negative, sales positive).", pl.col("quantity") == 0),
-        Rule("quantity_out_of_range", f"|quantity| > {MAX_QUANTITY}.", pl.col("quantity").abs() > MAX_QUANTITY),
-        Rule("invalid_price", "price is not a decimal with at most 2 places (NaN, inf, '$4.99', text).", invalid_value("price")),
-        Rule("non_positive_price", "price <= 0.", pl.col("price") <= 0),
-        Rule("price_out_of_range", f"price > {MAX_PRICE:,}.", pl.col("price") > MAX_PRICE),
-        Rule("invalid_timestamp", "Not ISO-8601 with an offset, or an impossible date or time.", invalid_value("timestamp")),
-        Rule("future_timestamp", "After the moment of validation.", timestamp > now),
-        Rule(
-            "timestamp_outside_partition",
-            "The UTC instant is outside [00:00, 24:00) of the partition day.",
-            (timestamp < day_start) | (timestamp >= day_start + timedelta(days=1)),
-        ),
-        Rule("invalid_receipt_id", "Not SSS-RR-YYYYMMDD-NNNNN.", ~missing("receipt_id") & ~raw("receipt_id").str.contains(r"^\d{3}-\d{2}-\d{8}-\d{5}$")),
-        Rule("invalid_line_no", "line_no is not an integer >= 1.", invalid_value("line_no") | (pl.col("line_no") < 1)),
-        Rule("invalid_store_id", "store_id is not 3 digits.", ~missing("store_id") & ~raw("store_id").str.contains(r"^\d{3}$")),
-        Rule("invalid_register_id", "register_id is not POS + 2 digits.", ~missing("register_id") & ~raw("register_id").str.contains(r"^POS\d{2}$")),
-        Rule("invalid_cashier_id", "cashier_id is not emp + 3 digits.", ~missing("cashier_id") & ~raw("cashier_id").str.contains(r"^emp\d{3}$")),
+        unparseable("quantity", "an integer"),
+        value_rule("zero_quantity", "quantity", lambda q: q == 0, "quantity is 0 (returns are negative, sales positive)."),
+        out_of_range("quantity", lambda q: q.abs() > MAX_QUANTITY, f"above {MAX_QUANTITY} in absolute value"),
+        unparseable("price", "a decimal with at most 2 places (NaN, inf, '$4.99' and text are not)"),
+        value_rule("non_positive_price", "price", lambda p: p <= 0, "price <= 0."),
+        out_of_range("price", lambda p: p > MAX_PRICE, f"above {MAX_PRICE:,}"),
+        *timestamp_rules(day, now),
+        not_matching("receipt_id", r"^\d{3}-\d{2}-\d{8}-\d{5}$", "SSS-RR-YYYYMMDD-NNNNN"),
+        Rule("invalid_line_no", "line_no is not an integer >= 1.", pl.col("line_no").is_null() | (magnitude("line_no") < 1)),
+        not_matching("store_id", r"^\d{3}$", "3 digits"),
+        not_matching("register_id", r"^POS\d{2}$", "POS + 2 digits"),
+        not_matching("cashier_id", r"^emp\d{3}$", "emp + 3 digits"),
     ]
     screened = screen(
         bronze,
@@ -113,12 +122,12 @@ def screen_products(bronze: pl.DataFrame, day: date) -> Screened:
     required = ("product_id", "product_name", "category", "cost", "list_price", "active")
     rules = [
         missing_required(required),
-        Rule("invalid_barcode", "product_id is not a 12-digit UPC-A with a valid check digit.", ~missing("product_id") & ~valid_upc("product_id__raw")),
-        Rule("invalid_cost", "cost is not a decimal with at most 2 places.", invalid_value("cost")),
-        Rule("negative_cost", "cost < 0.", pl.col("cost") < 0),
-        Rule("invalid_list_price", "list_price is not a decimal with at most 2 places.", invalid_value("list_price")),
-        Rule("non_positive_price", "list_price <= 0.", pl.col("list_price") <= 0),
-        Rule("invalid_active", "active is not a boolean.", invalid_value("active")),
+        Rule("invalid_barcode", "product_id is not a 12-digit UPC-A with a valid check digit.", missing("product_id") | ~valid_upc("product_id__raw")),
+        unparseable("cost", "a decimal with at most 2 places"),
+        value_rule("negative_cost", "cost", lambda c: c < 0, "cost < 0."),
+        unparseable("list_price", "a decimal with at most 2 places"),
+        value_rule("non_positive_price", "list_price", lambda p: p <= 0, "list_price <= 0."),
+        unparseable("active", "a boolean"),
         *(json_container(c) for c in ("product_name", "category", "subcategory", "brand", "supplier")),
     ]
     screened = screen(
@@ -152,11 +161,11 @@ def screen_customers(bronze: pl.DataFrame, day: date, tokenizer: Tokenizer, know
     required = tuple(c for c in CUSTOMERS.columns if c != "loyalty_card")
     rules = [
         missing_required(required),
-        Rule("invalid_customer_id", "customer_id is not C + 7 digits.", ~missing("customer_id") & ~raw("customer_id").str.contains(r"^C\d{7}$")),
-        Rule("invalid_loyalty_card", "loyalty_card is present but not 10 digits.", ~missing("loyalty_card") & ~raw("loyalty_card").str.contains(r"^\d{10}$")),
-        Rule("invalid_email", "email is not of the form local@domain.", ~missing("email") & ~raw("email").str.contains(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")),
-        Rule("invalid_phone", "phone has fewer than 7 digits.", ~missing("phone") & (digits(raw("phone")).str.len_chars() < 7)),
-        Rule("invalid_signup_date", "signup_date is not YYYY-MM-DD.", invalid_value("signup_date")),
+        not_matching("customer_id", r"^C\d{7}$", "C + 7 digits"),
+        not_matching("loyalty_card", r"^\d{10}$", "10 digits", optional=True),
+        invalid_email(),
+        invalid_phone(),
+        unparseable("signup_date", "YYYY-MM-DD"),
     ]
     screened = screen(
         bronze, source_columns=CUSTOMERS.columns, typed=[parsing.iso_date("signup_date")], key=["customer_id"], rules=rules
@@ -198,10 +207,10 @@ def mask_customer_pii(rows: pl.DataFrame, tokenizer: Tokenizer) -> pl.DataFrame:
 def screen_stores(bronze: pl.DataFrame, day: date) -> Screened:
     rules = [
         missing_required(STORES.columns),
-        Rule("invalid_store_id", "store_id is not 3 digits.", ~missing("store_id") & ~raw("store_id").str.contains(r"^\d{3}$")),
-        Rule("invalid_region", f"region is not one of {', '.join(REGIONS)}.", ~missing("region") & ~raw("region").is_in(REGIONS)),
-        Rule("invalid_store_type", f"store_type is not one of {', '.join(STORE_TYPES)}.", ~missing("store_type") & ~raw("store_type").is_in(STORE_TYPES)),
-        Rule("invalid_open_date", "open_date is not YYYY-MM-DD.", invalid_value("open_date")),
+        not_matching("store_id", r"^\d{3}$", "3 digits"),
+        not_one_of("region", REGIONS),
+        not_one_of("store_type", STORE_TYPES),
+        unparseable("open_date", "YYYY-MM-DD"),
     ]
     screened = screen(bronze, source_columns=STORES.columns, typed=[parsing.iso_date("open_date")], key=["store_id"], rules=rules)
     return replace(screened, valid=screened.valid.select(*STORES.columns, snapshot_date=pl.lit(day)))

@@ -7,7 +7,7 @@ import polars as pl
 
 from assets.common.checks import silver_check_specs
 from assets.common.datasets import dataset_asset
-from assets.common.partitions import DAILY, latest_snapshot_key
+from assets.common.partitions import DAILY, latest_snapshot_key, reference_snapshot_key
 from assets.common.publish import publish_silver
 from assets.retail import cleaning, schemas
 from assets.retail.bronze import retail_bronze_customers, retail_bronze_pos, retail_bronze_products, retail_bronze_stores
@@ -90,20 +90,11 @@ def _previous_customer_tokens(lake: LakeStorage, day: date) -> pl.DataFrame | No
 
 
 def load_references(lake: LakeStorage, partition: str) -> tuple[cleaning.RetailReferences, dict[str, str]]:
-    """The latest snapshots at or before the day. A snapshot delivered for the day that did not
-    materialize (a failed contract) blocks the day rather than validating against stale data."""
+    """The latest snapshots at or before the day (`reference_snapshot_key`)."""
     used = {}
     frames = {}
     for source, dataset in ((STORES, schemas.SILVER_STORES), (PRODUCTS, schemas.SILVER_PRODUCTS), (CUSTOMERS, schemas.SILVER_CUSTOMERS)):
-        key = latest_snapshot_key(lake, dataset, partition)
-        delivered_today = bool(lake.list_keys(source.landing_dir(partition)))
-        if key is None or (delivered_today and key != dataset.lake_key(partition)):
-            raise dg.Failure(
-                allow_retries=True,  # usually the snapshot's own run has not finished yet
-                description=f"No usable {dataset.name} snapshot for {partition}: "
-                + ("today's delivery has not materialized successfully" if delivered_today else "none exists at or before this day")
-                + f". Materialize {dataset.asset_name} first.",
-            )
+        key = reference_snapshot_key(lake, source, partition, dataset.prefix, dataset.lake_key, dataset.asset_name)
         used[dataset.name] = key
         frames[dataset.name] = lake.read_parquet(key, columns=REFERENCE_COLUMNS[dataset.name])
     refs = cleaning.RetailReferences(

@@ -67,7 +67,7 @@ def check_alerts(instance: dg.DagsterInstance, records) -> list[Alert]:
             partition=partition,
             check=evaluation.check_name,
             title=f"check {evaluation.check_name} failed" + (" (blocking: downstream assets were not built)" if evaluation.blocking else ""),
-            details=_counts(evaluation.metadata),
+            details=_counts(evaluation.metadata) | ({"what_happened": evaluation.description} if evaluation.description else {}),
             run_url=run_url(record.run_id),
         ))
     return alerts

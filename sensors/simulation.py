@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 from pydantic import Field
 
+from assets.banking.sources import BUREAU_SCORES
 from resources.lake import LakeStorage
 from simulator.banking import BankingDefects
 from simulator.defects import DefectConfig
@@ -59,9 +60,23 @@ def deliver_banking_day(context: dg.OpExecutionContext, config: BankingDelivery,
 
     if day:
         defects = BankingDefects(row_defect_rate=config.defect_rate, ledger_breaks=config.ledger_breaks, bad_files=tuple(config.bad_files))
-        keys = deliver(lake, generate_banking_day(date.fromisoformat(day), BANKING_SCALES[config.scale], seed=config.seed, defects=defects))
+        files = generate_banking_day(date.fromisoformat(day), BANKING_SCALES[config.scale], seed=config.seed, defects=defects)
+        keys = deliver(lake, files | initial_bureau_pull(lake, date.fromisoformat(day), config, files))
         context.log.info(f"delivered {len(keys)} banking files for {day}")
     return day
+
+
+def initial_bureau_pull(lake: LakeStorage, day: date, config: BankingDelivery, delivering: dict[str, bytes]) -> dict[str, bytes]:
+    """The bureaus deliver a month's scores on its 1st. A bank whose feed starts mid-month pulls the
+    current month at once instead of scoring its first days blind: the demo's first day gets its
+    month's scores, under the month's first day as the bureaus would deliver them."""
+    from simulator.banking import BANKING_SCALES, bureau_scores_jsonl, reference_data
+
+    month = day.replace(day=1).isoformat()
+    if lake.list_keys(BUREAU_SCORES.landing_dir(month)) or any(k.startswith(BUREAU_SCORES.landing_dir(month)) for k in delivering):
+        return {}
+    pull = bureau_scores_jsonl(reference_data(config.seed, BANKING_SCALES[config.scale]), day.replace(day=1))
+    return {f"{BUREAU_SCORES.landing_dir(month)}bureau_scores.jsonl": pull}
 
 
 @dg.op(description="Generates the retail chain's files for the day (stores, catalog, customers, a POS file per store) into landing/.")

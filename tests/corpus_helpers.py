@@ -18,7 +18,7 @@ import json
 import re
 import shutil
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -86,27 +86,33 @@ class Template:
     instance: dg.DagsterInstance  # shared by the cases: their runs end before the next case ticks, so none is ever in flight
 
 
-def _tick(domain: str, resources: dict, instance: dg.DagsterInstance, cursor: str | None) -> tuple[list[dg.RunRequest], str | None]:
+def _tick(
+    domain: str, resources: dict, instance: dg.DagsterInstance, cursor: str | None, at: datetime | None = None
+) -> tuple[list[dg.RunRequest], str | None]:
+    """One tick of the domain's landing sensor; `at` sets its clock (which partitions exist yet)."""
     assets, sensor = DOMAINS[domain]
     defs = dg.Definitions(assets=assets, sensors=[sensor], resources=resources)
-    with dg.build_sensor_context(cursor=cursor, resources=resources, instance=instance, definitions=defs) as context:
+    with dg.partition_loading_context(effective_dt=at), dg.build_sensor_context(cursor=cursor, resources=resources, instance=instance, definitions=defs) as context:
         result = sensor.evaluate_tick(context)
     return list(result.run_requests or []), result.cursor or cursor
 
 
-LAYERS = ("bronze", "silver")  # what the corpus is about; gold and the warehouse are the end-to-end tests' business
+LAYERS = ("bronze", "silver")  # what the corpus is about; the warehouse is the end-to-end tests' business
+WITH_GOLD = (*LAYERS, "gold")  # for the missing-input cases, which are about what gold does
 
 
-def under_test(request: dg.RunRequest) -> list[dg.AssetKey]:
-    """The request's bronze and silver assets, in the request's own selection."""
-    return [k for k in request.asset_selection if re.match(rf"^(retail|banking)_({'|'.join(LAYERS)})_", k.to_user_string())]
+def under_test(request: dg.RunRequest, layers: tuple[str, ...] = LAYERS) -> list[dg.AssetKey]:
+    """The request's assets of those layers, in the request's own selection."""
+    return [k for k in request.asset_selection if re.match(rf"^(retail|banking)_({'|'.join(layers)})_", k.to_user_string())]
 
 
-def _execute(domain: str, request: dg.RunRequest, resources: dict, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+def _execute(
+    domain: str, request: dg.RunRequest, resources: dict, instance: dg.DagsterInstance, layers: tuple[str, ...] = LAYERS
+) -> dg.ExecuteInProcessResult:
     """The run the queue would launch for this request, for its partition and with its tags, over the
-    bronze -> silver part of its asset selection (the same steps, checks and lake writes)."""
+    `layers` part of its asset selection (the same steps, checks and lake writes)."""
     return dg.materialize(
-        DOMAINS[domain][0], selection=under_test(request), partition_key=request.partition_key, resources=resources,
+        DOMAINS[domain][0], selection=under_test(request, layers), partition_key=request.partition_key, resources=resources,
         instance=instance, tags=request.tags, raise_on_error=False,
     )
 
@@ -173,12 +179,12 @@ class CaseEnv:
         for key, data in files.items():
             self.lake.write(key, data)
 
-    def tick(self, domain: str) -> list[dg.RunRequest]:
-        requests, self.cursors[domain] = _tick(domain, self.resources, self.instance, self.cursors[domain])
+    def tick(self, domain: str, at: datetime | None = None) -> list[dg.RunRequest]:
+        requests, self.cursors[domain] = _tick(domain, self.resources, self.instance, self.cursors[domain], at)
         return requests
 
-    def run(self, domain: str, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
-        return _execute(domain, request, self.resources, self.instance)
+    def run(self, domain: str, request: dg.RunRequest, layers: tuple[str, ...] = LAYERS) -> dg.ExecuteInProcessResult:
+        return _execute(domain, request, self.resources, self.instance, layers)
 
 
 def materialization_metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict | None:

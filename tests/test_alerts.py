@@ -46,6 +46,7 @@ def test_a_failing_blocking_check_raises_exactly_one_alert_and_blocks_downstream
     assert alert["severity"] == PAGE and alert["domain"] == "retail" and alert["asset"] == "retail_silver_pos_lines"
     assert alert["partition"] == DAY.isoformat() and alert["run_url"].endswith(f"/runs/{pos.run_id}")
     assert alert["details"]["quarantined"] > 0 and alert["details"]["error_rate"] > 0.05 and alert["details"]["reasons"]
+    assert "over the 5% error budget" in alert["details"]["what_happened"]  # the check's own account of the failure
     assert "downstream" in alert["title"]
     assert raised(alerting, "run_failed") == []  # the run failed because of the check: one failure, one alert
     pages = [a["check"] for a in raised(alerting, "check_failed") if a["severity"] == PAGE]

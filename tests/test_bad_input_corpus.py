@@ -23,15 +23,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import dagster as dg
 import polars as pl
 import pytest
 
+from assets.banking import schemas
 from assets.banking.silver import FREE_TEXT_PII
 from assets.banking.sources import ACCOUNTS, LOAN_PAYMENTS, LOANS, TRANSACTIONS
 from assets.banking.sources import CUSTOMERS as BANK_CUSTOMERS
 from assets.common.checks import CONSERVATION, CONTRACT, ERROR_BUDGET, QUARANTINE
+from assets.common.inputs import INPUTS_CURRENT
 from assets.common.landing import BOM
 from assets.common.screening import MALFORMED_LINE, REJECT_REASONS
 from assets.retail.sources import POS
@@ -782,3 +785,131 @@ def test_a_catalog_that_fails_its_contract_blocks_the_pos_day_instead_of_quarant
     assert not env.lake.exists(silver.lake_key(DAY1)) and not env.lake.exists(silver.quarantine_key(DAY1))
     # Conservation: the day's lines wait in bronze, all of them, for a corrected catalog to re-run the day.
     assert env.lake.read_parquet(f"bronze/retail/pos/dt={DAY1}/data.parquet").height == BASE_ROWS
+
+
+# ------------------------------------------------------------------ missing inputs to gold (DOMAIN.md §3.2)
+#
+# A gold dataset never silently assumes a value for an input that failed or is absent for its day: it
+# is either not built, with the reason, or built from the latest good value, named with its date,
+# under the inputs_current warning. Each case delivers files, ticks the real banking sensor (at a
+# chosen clock where the case is about which partitions exist) and runs every request through gold.
+
+LOANS_KEY = "loans.csv"
+RISK = "banking_gold_loan_risk"
+
+
+@dataclass(frozen=True)
+class Step:
+    files: Callable[[Template], dict[str, bytes]]
+    requests: tuple[tuple[str, str], ...]  # (source, partition) the tick must request, in order
+    at: datetime | None = None  # the sensor's clock; None: now
+
+
+@dataclass(frozen=True)
+class InputCase:
+    id: str
+    steps: tuple[Step, ...]
+    expect: Callable[[CaseEnv, dict[tuple[str, str], dg.ExecuteInProcessResult]], None]
+
+
+def _loans(day: str) -> Callable[[Template], dict[str, bytes]]:
+    return lambda t: {landing("banking", "loans", LOANS_KEY, day): t.reference_files[landing("banking", "loans", LOANS_KEY)]}
+
+
+def _indicators_on(day: str, data: Callable[[], bytes] = lambda: h.json_array(h.indicator_records())) -> Callable[[Template], dict[str, bytes]]:
+    return lambda t: {landing("banking", "economic_indicators", "indicators.json", day): data()}
+
+
+def _both(*files: Callable[[Template], dict[str, bytes]]) -> Callable[[Template], dict[str, bytes]]:
+    return lambda t: {k: v for f in files for k, v in f(t).items()}
+
+
+def _risk_outcome(runs, day: str) -> tuple[dict, dg.AssetCheckEvaluation]:
+    run = runs[("banking/loans", day)]
+    assert run.success, h.failure_messages(run)
+    return h.materialization_metadata(run, RISK), h.check_outcomes(run, RISK)[INPUTS_CURRENT]
+
+
+def _unrate(records: list[dict]) -> float:
+    return max((r for r in records if r["series_id"] == "UNRATE"), key=lambda r: r["date"])["value"]
+
+
+def _stood_in_for_failed_indicators(env, runs):
+    assert not runs[("banking/economic_indicators", DAY1)].success  # the truncated file failed its contract
+    meta, current = _risk_outcome(runs, DAY1)
+    assert meta["indicators_snapshot"] == DAY0 and meta["bureau_scores_month"] == DAY0
+    template_rates = json.loads(env.template.reference_files[landing("banking", "economic_indicators", "indicators.json")])
+    assert meta["unemployment_rate"] == _unrate(template_rates)  # D0's good value, not an assumed baseline
+    assert current.passed is False and current.severity == dg.AssetCheckSeverity.WARN
+    assert f"economic_indicators for {DAY1}: the latest good one, of {DAY0}, stood in" in current.description
+
+
+def _stood_in_for_missing_scores(env, runs):
+    meta, current = _risk_outcome(runs, "2024-11-04")
+    assert meta["bureau_scores_month"] == DAY0 and meta["indicators_snapshot"] == "2024-11-04"
+    assert meta["unemployment_rate"] == _unrate(h.indicator_records())
+    assert current.passed is False and "bureau_scores for 2024-11-01: the latest good one, of 2024-10-01, stood in" in current.description
+
+
+def _not_built_without_any_good_input(env, runs):
+    run = runs[("banking/loans", "2024-09-30")]
+    assert not run.success and h.materialization_metadata(run, "banking_silver_loans") is not None
+    assert h.materialization_metadata(run, RISK) is None
+    assert not env.lake.exists(schemas.GOLD_LOAN_RISK.lake_key("2024-09-30"))
+    messages = h.failure_messages(run)
+    assert any("not built for 2024-09-30" in m and "bureau_scores for 2024-09-01" in m and "economic_indicators for 2024-09-30" in m for m in messages), messages
+
+
+def _current_inputs_pass(env, runs):
+    meta, current = _risk_outcome(runs, DAY1)
+    assert current.passed is True and meta["indicators_snapshot"] == DAY1
+
+
+def _month_scored_from_its_first_day(env, runs):
+    scores = runs[("banking/bureau_scores", "2024-12-01")]
+    assert scores.success and env.lake.exists(schemas.SILVER_BUREAU_SCORES.lake_key("2024-12-01"))
+    meta, current = _risk_outcome(runs, "2024-12-02")
+    assert meta["bureau_scores_month"] == "2024-12-01" and current.passed is True
+    risk = env.lake.read_parquet(schemas.GOLD_LOAN_RISK.lake_key("2024-12-02"))
+    assert risk.get_column("score_band").ne("unscored").any()  # the month's delivery scores its days
+
+
+BUREAU_DEC = landing("banking", "bureau_scores", "bureau_scores.jsonl", "2024-12-01")
+INPUT_CASES = [
+    InputCase("risk-stands-in-the-latest-good-indicators-when-the-days-fail-and-warns", (
+        Step(_both(_indicators_on(DAY1, lambda: h.json_array(h.indicator_records())[:-40]), _loans(DAY1)),
+             (("banking/economic_indicators", DAY1), ("banking/loans", DAY1))),
+    ), _stood_in_for_failed_indicators),
+    InputCase("risk-stands-in-last-months-scores-when-the-months-are-missing-and-warns", (
+        Step(_both(_indicators_on("2024-11-04"), _loans("2024-11-04")),
+             (("banking/economic_indicators", "2024-11-04"), ("banking/loans", "2024-11-04"))),
+    ), _stood_in_for_missing_scores),
+    InputCase("risk-is-not-built-without-any-good-indicators-or-scores", (
+        Step(_loans("2024-09-30"), (("banking/loans", "2024-09-30"),)),
+    ), _not_built_without_any_good_input),
+    InputCase("risk-from-the-days-own-inputs-passes-inputs-current", (
+        Step(_both(_indicators_on(DAY1), _loans(DAY1)), (("banking/economic_indicators", DAY1), ("banking/loans", DAY1))),
+    ), _current_inputs_pass),
+    # The bureaus deliver a month's scores on its first day. Delivered early, they wait (not marked
+    # seen); from the month's first day they are a partition and run, and they score that month's days.
+    InputCase("bureau-scores-wait-for-their-month-then-score-its-days", (
+        Step(lambda t: {BUREAU_DEC: h.jsonl(h.bureau_records(t))}, (), at=datetime(2024, 11, 20, 12, tzinfo=UTC)),
+        Step(lambda t: {}, (("banking/bureau_scores", "2024-12-01"),), at=datetime(2024, 12, 1, 6, tzinfo=UTC)),
+        Step(_both(_indicators_on("2024-12-02"), _loans("2024-12-02")),
+             (("banking/economic_indicators", "2024-12-02"), ("banking/loans", "2024-12-02"))),
+    ), _month_scored_from_its_first_day),
+]
+
+
+@pytest.mark.parametrize("case_", INPUT_CASES, ids=[c.id for c in INPUT_CASES])
+def test_missing_input_case(case_: InputCase, template: Template, tmp_path):
+    env = CaseEnv(template, tmp_path)
+    runs = {}
+    for step in case_.steps:
+        env.deliver(step.files(template))
+        requests = env.tick("banking", step.at)
+        assert tuple((r.tags["source"], r.partition_key) for r in requests) == step.requests
+        for request in requests:
+            runs[(request.tags["source"], request.partition_key)] = env.run("banking", request, h.WITH_GOLD)
+    assert runs, "no run happened: the case proves nothing"
+    case_.expect(env, runs)

@@ -75,12 +75,16 @@ banking_landing_sensor = build_landing_sensor(
     partitions_by_source={BUREAU_SCORES.name: DELIVERED_MONTHLY},
 )
 
+# A month's bureau scores: partitioned by the month they are delivered for, so in no daily job. The
+# landing sensor runs them on arrival; a backfill selects them on their own.
+BUREAU_MONTH = dg.AssetSelection.assets(banking_bronze_bureau_scores, banking_silver_bureau_scores, *map(warehouse_key, DELIVERED_MONTHLY_TABLES))
+
 banking_daily_job = dg.define_asset_job(
     "banking_daily",
     selection=(
         dg.AssetSelection.groups("banking_bronze", "banking_silver", "banking_gold", "banking_warehouse", "banking_marts")
-        - dg.AssetSelection.assets(banking_bronze_bureau_scores, banking_silver_bureau_scores, banking_gold_capital_adequacy, banking_gold_monthly_interest)
-        - dg.AssetSelection.assets(*map(warehouse_key, [*DELIVERED_MONTHLY_TABLES, *MONTHLY_TABLES]))
+        - BUREAU_MONTH
+        - dg.AssetSelection.assets(banking_gold_capital_adequacy, banking_gold_monthly_interest, *map(warehouse_key, MONTHLY_TABLES))
     ),
     partitions_def=DAILY,
     description="The daily banking graph (everything but the monthly bureau scores, capital adequacy and interest) for one day.",

@@ -33,8 +33,7 @@ from assets.banking import schemas
 from assets.banking.silver import FREE_TEXT_PII
 from assets.banking.sources import ACCOUNTS, LOAN_PAYMENTS, LOANS, TRANSACTIONS
 from assets.banking.sources import CUSTOMERS as BANK_CUSTOMERS
-from assets.common.checks import CONSERVATION, CONTRACT, ERROR_BUDGET, QUARANTINE
-from assets.common.inputs import INPUTS_CURRENT
+from assets.common.checks import CONSERVATION, CONTRACT, ERROR_BUDGET, INPUTS_CURRENT, QUARANTINE
 from assets.common.landing import BOM
 from assets.common.screening import MALFORMED_LINE, REJECT_REASONS
 from assets.retail.sources import POS

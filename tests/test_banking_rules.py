@@ -172,12 +172,16 @@ def test_loan_rules(overrides, expected):
 @pytest.mark.parametrize(
     "overrides, expected",
     [({}, []), ({"amount_paid": "-1.00"}, ["amount_paid_out_of_range"]), ({"due_date": "soon"}, ["invalid_due_date"]),
-     ({"amount_due": "1,000"}, ["invalid_amount_due"])],
+     ({"amount_due": "1,000"}, ["invalid_amount_due"]), ({"loan_id": "L2"}, ["unknown_loan"]),
+     ({"loan_id": None}, ["missing_required_field"])],
 )
 def test_payment_rules(overrides, expected):
     from assets.banking.sources import LOAN_PAYMENTS
 
-    assert one(LOAN_PAYMENTS, cleaning.screen_loan_payments, PAYMENT | overrides) == expected
+    def screen(frame, day):
+        return cleaning.screen_loan_payments(frame, pl.Series(["L1"]), day)
+
+    assert one(LOAN_PAYMENTS, screen, PAYMENT | overrides) == expected
 
 
 @pytest.mark.parametrize(

@@ -33,17 +33,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from assets.banking import schemas as banking_schemas
-from assets.banking.bronze import banking_bronze_bureau_scores
 from assets.banking.gold import banking_gold_capital_adequacy
 from assets.banking.graph import BANKING_ASSETS
-from assets.banking.silver import banking_silver_bureau_scores
 from assets.banking.warehouse import DAILY_TABLES as BANKING_DAILY_TABLES
 from assets.common.datasets import Dataset
 from assets.common.warehouse_load import warehouse_key
 from assets.retail.graph import RETAIL_ASSETS
 from assets.retail.warehouse import RETAIL_TABLES
 from resources.sql_warehouse import PostgresWarehouse
-from sensors.banking import banking_daily_job, banking_landing_sensor
+from sensors.banking import BUREAU_MONTH, banking_daily_job, banking_landing_sensor
 from sensors.retail import retail_daily_job, retail_landing_sensor
 from simulator import deliver
 from simulator.banking import BANKING_SCALES, generate_banking_day_with_manifest
@@ -53,10 +51,7 @@ from tests.conftest import embedded_resources
 DAYS = (date(2024, 10, 1), date(2024, 10, 2))
 MONTH = "2024-10-01"
 ZONES = ("bronze", "silver", "quarantine", "gold")
-BANKING_MONTHLY = dg.AssetSelection.assets(
-    banking_bronze_bureau_scores, banking_silver_bureau_scores, warehouse_key(banking_schemas.SILVER_BUREAU_SCORES),
-    banking_gold_capital_adequacy, warehouse_key(banking_schemas.GOLD_CAPITAL_ADEQUACY),
-)
+BANKING_MONTHLY = dg.AssetSelection.assets(banking_gold_capital_adequacy, warehouse_key(banking_schemas.GOLD_CAPITAL_ADEQUACY))
 
 
 @dataclass(frozen=True)
@@ -65,7 +60,8 @@ class Graph:
     assets: list
     sensor: dg.SensorDefinition
     daily: dg.AssetSelection  # the daily job's lake and warehouse assets, without the dbt marts
-    monthly: dg.AssetSelection | None
+    delivered_monthly: dg.AssetSelection | None  # a month's delivery (bureau scores): built before the days that read it
+    monthly: dg.AssetSelection | None  # built from the month's days
     tables: list[Dataset]
 
     def simulate(self, day: date) -> dict[str, bytes]:
@@ -75,10 +71,11 @@ class Graph:
 
 
 GRAPHS = {
-    "retail": Graph("retail", RETAIL_ASSETS, retail_landing_sensor, retail_daily_job.selection - dg.AssetSelection.groups("retail_marts"), None,
+    "retail": Graph("retail", RETAIL_ASSETS, retail_landing_sensor, retail_daily_job.selection - dg.AssetSelection.groups("retail_marts"), None, None,
                     RETAIL_TABLES),
     "banking": Graph("banking", BANKING_ASSETS, banking_landing_sensor, banking_daily_job.selection - dg.AssetSelection.groups("banking_marts"),
-                     BANKING_MONTHLY, [*BANKING_DAILY_TABLES, banking_schemas.SILVER_BUREAU_SCORES, banking_schemas.GOLD_CAPITAL_ADEQUACY]),
+                     BUREAU_MONTH, BANKING_MONTHLY,
+                     [*BANKING_DAILY_TABLES, banking_schemas.SILVER_BUREAU_SCORES, banking_schemas.GOLD_CAPITAL_ADEQUACY]),
 }
 
 
@@ -154,7 +151,8 @@ def rematerialize(graph: Graph, selection: dg.AssetSelection, partition: str, re
 
 
 def every_partition(graph: Graph, resources: dict, instance, days) -> list[dg.ExecuteInProcessResult]:
-    results = [rematerialize(graph, graph.daily, day.isoformat(), resources, instance) for day in days]
+    results = [rematerialize(graph, graph.delivered_monthly, MONTH, resources, instance)] if graph.delivered_monthly is not None else []
+    results += [rematerialize(graph, graph.daily, day.isoformat(), resources, instance) for day in days]
     if graph.monthly is not None:
         results.append(rematerialize(graph, graph.monthly, MONTH, resources, instance))
     return results

@@ -16,7 +16,7 @@ from assets.banking.marts import banking_marts
 from assets.common.warehouse_load import warehouse_key
 from assets.retail import schemas as retail
 from assets.retail.graph import RETAIL_ASSETS
-from sensors.banking import banking_daily_job
+from sensors.banking import BUREAU_MONTH, banking_daily_job
 from sensors.retail import retail_daily_job
 from simulator import deliver
 from simulator.banking import BANKING_SCALES, generate_banking_day_with_manifest
@@ -51,6 +51,8 @@ def built(request, tmp_path_factory):
         deliver(resources["lake"], generate_retail_day_with_manifest(day, SCALES["test"], seed=4)[0])
         deliver(resources["lake"], generate_banking_day_with_manifest(day, BANKING_SCALES["test"], seed=4)[0])
         run(RETAIL_ASSETS, retail_daily_job.selection, day.isoformat())
+        if day.day == 1:  # the month's bureau scores, delivered on its first day, before the days that read them
+            run(BANKING_ASSETS, BUREAU_MONTH, day.isoformat())
         run(BANKING_ASSETS, banking_daily_job.selection, day.isoformat())
     run(BANKING_ASSETS, [banking_gold_capital_adequacy.key, warehouse_key(banking.GOLD_CAPITAL_ADEQUACY)], "2024-10-01")
     run(BANKING_ASSETS, list(banking_marts.keys), LAST)  # the capital mart picks up the month just computed

@@ -47,6 +47,7 @@ from simulator import deliver
 from simulator.banking import BANKING_SCALES, BankingDefects, generate_banking_day_with_manifest
 from simulator.defects import DefectConfig
 from simulator.retail import SCALES, generate_retail_day_with_manifest
+from tests.conftest import bureau_month_job
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = date(2024, 10, 1)
@@ -273,6 +274,7 @@ def embedded_day(tmp_path_factory):
         defs = load_definitions()
         instance = dg.DagsterInstance.from_config(str(home))
         results = {}
+        assert bureau_month_job(defs).execute_in_process(partition_key=DAY.isoformat(), instance=instance).success  # DAY is a 1st
         for name in ("retail_daily", "banking_daily"):
             job = defs.resolve_job_def(name)
             # Banking's marts are aggregates of gold tables scanned below (no customer in them): dbt

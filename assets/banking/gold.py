@@ -16,7 +16,7 @@ from assets.banking.silver import (
 )
 from assets.common.checks import gold_check_specs, reconciliation_check
 from assets.common.datasets import Dataset, dataset_asset
-from assets.common.inputs import Input, inputs_check, inputs_check_spec, own_input, require, snapshot_input
+from assets.common.inputs import Input, inputs_check, own_input, require, snapshot_input
 from assets.common.partitions import DAILY, MONTHLY, keys_at_or_before, latest_snapshot_key, partition_of
 from assets.common.publish import publish_gold
 from resources.lake import LakeStorage
@@ -30,8 +30,7 @@ SAMPLE = 50
 
 
 def _gold(dataset: Dataset, description: str, deps, extra=None, reporting=None, partitions_def=DAILY, inputs=False):
-    specs = gold_check_specs(dataset.asset_name, extra, reporting) + ([inputs_check_spec(dataset.asset_key)] if inputs else [])
-    return dataset_asset(dataset, description, deps, specs, partitions_def)
+    return dataset_asset(dataset, description, deps, gold_check_specs(dataset.asset_name, extra, reporting, inputs), partitions_def)
 
 
 def _transactions(lake: LakeStorage, partition: str, columns: list[str]) -> pl.LazyFrame:

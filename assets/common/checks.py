@@ -17,6 +17,7 @@ CONSERVATION = "conservation"
 ERROR_BUDGET = "error_budget"
 QUARANTINE = "quarantine"
 RECONCILES = "reconciles_to_silver"
+INPUTS_CURRENT = "inputs_current"
 ERROR_BUDGET_RATE = 0.05
 SAMPLE_ROWS = 5
 
@@ -34,6 +35,9 @@ _DESCRIPTIONS = {
     "Nothing to do for a single day; a reason that keeps recurring is one to raise with the source system's owner.",
     RECONCILES: "Money reconciles to the cent: the gold total equals the silver total for the partition. A failure is a platform "
     "bug in the aggregation: the partition is not published and downstream waits; page the platform team.",
+    INPUTS_CURRENT: "Warns when an input was missing for the partition (it failed its checks or was not delivered) and the latest "
+    "good value before it stood in; the metadata names each input's date. Re-deliver or repair the input, and its arrival "
+    "rebuilds this partition.",
 }
 
 
@@ -47,14 +51,18 @@ def silver_check_specs(asset: str) -> list[dg.AssetCheckSpec]:
     ]
 
 
-def gold_check_specs(asset: str, extra: dict[str, str] | None = None, reporting: dict[str, str] | None = None) -> list[dg.AssetCheckSpec]:
+def gold_check_specs(
+    asset: str, extra: dict[str, str] | None = None, reporting: dict[str, str] | None = None, inputs: bool = False
+) -> list[dg.AssetCheckSpec]:
     """`extra` maps further check names of the dataset to their descriptions; they block like
     schema and reconciliation. `reporting` checks fail loudly but do not block: they judge the
-    data the asset reports on (a ledger break), not the asset's own arithmetic."""
+    data the asset reports on (a ledger break), not the asset's own arithmetic. `inputs` adds the
+    inputs_current warning, for a dataset built with a stand-in for a missing input (assets/common/inputs.py)."""
     key = dg.AssetKey(asset)
     described = {SCHEMA: _DESCRIPTIONS[SCHEMA], RECONCILES: _DESCRIPTIONS[RECONCILES]} | (extra or {})
+    non_blocking = (reporting or {}) | ({INPUTS_CURRENT: _DESCRIPTIONS[INPUTS_CURRENT]} if inputs else {})
     blocking = [dg.AssetCheckSpec(name, asset=key, blocking=True, description=text) for name, text in described.items()]
-    return blocking + [dg.AssetCheckSpec(name, asset=key, blocking=False, description=text) for name, text in (reporting or {}).items()]
+    return blocking + [dg.AssetCheckSpec(name, asset=key, blocking=False, description=text) for name, text in non_blocking.items()]
 
 
 def contract_check_spec(asset: str) -> dg.AssetCheckSpec:

@@ -11,16 +11,10 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from assets.common.checks import INPUTS_CURRENT
 from assets.common.datasets import Dataset
 from assets.common.partitions import latest_snapshot_key, partition_of
 from resources.lake import LakeStorage
-
-INPUTS_CURRENT = "inputs_current"
-INPUTS_CURRENT_DESCRIPTION = (
-    "Warns when an input was missing for the partition (it failed its checks or was not delivered) and the latest good "
-    "value before it stood in; the metadata names each input's date. Re-deliver or repair the input, and its arrival "
-    "rebuilds this partition."
-)
 
 
 @dataclass(frozen=True)
@@ -76,7 +70,3 @@ def inputs_check(inputs: list[Input], notes: dict[str, str] | None = None) -> dg
         description=description,
         metadata={**{f"{i.name}_used": str(i.used) for i in inputs}, **{f"{i.name}_wanted": i.wanted for i in inputs}, **(notes or {})},
     )
-
-
-def inputs_check_spec(asset: dg.AssetKey) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(INPUTS_CURRENT, asset=asset, blocking=False, description=INPUTS_CURRENT_DESCRIPTION)

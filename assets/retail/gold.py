@@ -7,7 +7,7 @@ import polars as pl
 
 from assets.common.checks import gold_check_specs, reconciliation_check
 from assets.common.datasets import dataset_asset
-from assets.common.inputs import inputs_check, inputs_check_spec, own_input, require, snapshot_input
+from assets.common.inputs import inputs_check, own_input, require, snapshot_input
 from assets.common.partitions import DAILY
 from assets.common.publish import publish_gold
 from assets.retail import metrics, schemas
@@ -18,8 +18,7 @@ RANKS_DENSE = "ranks_dense"
 
 
 def _gold(dataset, description: str, deps, extra_checks: dict[str, str] | None = None, inputs=False):
-    specs = gold_check_specs(dataset.asset_name, extra_checks) + ([inputs_check_spec(dataset.asset_key)] if inputs else [])
-    return dataset_asset(dataset, description, deps, specs, DAILY)
+    return dataset_asset(dataset, description, deps, gold_check_specs(dataset.asset_name, extra_checks, inputs=inputs), DAILY)
 
 
 LINE_COLUMNS = ["transaction_date", "store_id", "receipt_id", "product_barcode", "quantity", "amount", "customer_id"]

@@ -76,8 +76,15 @@ banking_landing_sensor = build_landing_sensor(
 )
 
 # A month's bureau scores: partitioned by the month they are delivered for, so in no daily job. The
-# landing sensor runs them on arrival; a backfill selects them on their own.
+# landing sensor runs them on arrival; this job re-runs or backfills months of them.
 BUREAU_MONTH = dg.AssetSelection.assets(banking_bronze_bureau_scores, banking_silver_bureau_scores, *map(warehouse_key, DELIVERED_MONTHLY_TABLES))
+banking_bureau_month_job = dg.define_asset_job(
+    "banking_bureau_month",
+    selection=BUREAU_MONTH,
+    partitions_def=DELIVERED_MONTHLY,
+    description="A month's credit bureau scores, delivered on its first day, with their warehouse table. Run it for a month "
+    "before the days that read it (loan_risk) when re-running history.",
+)
 
 banking_daily_job = dg.define_asset_job(
     "banking_daily",

@@ -35,14 +35,6 @@ def embedded_resources(root, warehouse=None) -> dict:
     return {"lake": LocalLake(root=str(root / "lake")), "warehouse": warehouse, "pii": PiiKey(key=os.environ["PLATFORM_PII_KEY"]), "spark": LocalSpark()}
 
 
-def bureau_month_job(defs):
-    """A job over a month's bureau scores (sensors.banking.BUREAU_MONTH), in loaded Definitions: for
-    tests that run a 1st of the month as the daily job, which leaves that month's delivery out."""
-    from sensors.banking import BUREAU_MONTH
-
-    return defs.resolve_implicit_job_def_def_for_assets(list(BUREAU_MONTH.resolve(defs.resolve_asset_graph())))
-
-
 @pytest.fixture
 def resources(lake, warehouse, pii) -> dict:
     from resources.spark import LocalSpark

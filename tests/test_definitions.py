@@ -52,7 +52,9 @@ def test_local_definitions_hold_the_whole_retail_graph_and_the_simulator(tmp_pat
     assert len(loaded["assets"]) == 69
     assert {"retail_bronze_pos:contract", "retail_silver_pos_lines:error_budget", "retail_silver_pos_lines:schema",
             "retail_gold_store_daily:reconciles_to_silver", "retail_gold_store_product_daily:ranks_dense"} <= set(loaded["checks"])
-    assert loaded["jobs"] == ["banking_daily", "banking_monthly", "retail_daily", "retail_monthly", "simulate_source_delivery", "warehouse_maintenance"]
+    assert loaded["jobs"] == [
+        "banking_bureau_month", "banking_daily", "banking_monthly", "retail_daily", "retail_monthly", "simulate_source_delivery", "warehouse_maintenance",
+    ]
     assert loaded["schedules"] == [
         "banking_daily_schedule", "banking_monthly_schedule", "retail_daily_schedule", "retail_monthly_schedule", "simulated_delivery_schedule",
         "warehouse_maintenance_schedule",

@@ -25,7 +25,6 @@ from resources.sql_warehouse import PostgresWarehouse
 from simulator import deliver
 from simulator.banking import BANKING_SCALES, generate_banking_day_with_manifest
 from simulator.retail import SCALES, generate_retail_day_with_manifest
-from tests.conftest import bureau_month_job
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = date(2024, 10, 1)
@@ -68,8 +67,8 @@ def test_prod_definitions_run_a_retail_and_a_banking_day_on_s3_and_the_warehouse
     instance = dg.DagsterInstance.ephemeral()
 
     # The month's bureau scores, delivered on DAY (a 1st), before the banking day reads them.
-    for job in (defs.resolve_job_def("retail_daily"), bureau_month_job(defs), defs.resolve_job_def("banking_daily")):
-        result = job.execute_in_process(partition_key=DAY.isoformat(), instance=instance, raise_on_error=False)
+    for job in ("retail_daily", "banking_bureau_month", "banking_daily"):
+        result = defs.resolve_job_def(job).execute_in_process(partition_key=DAY.isoformat(), instance=instance, raise_on_error=False)
         failed = [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         assert result.success, failed
 

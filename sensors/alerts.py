@@ -21,8 +21,14 @@ from sensors.freshness import missed_slas
 EVENTS_PER_TICK = 500
 
 
+def ui_url() -> str:
+    """PLATFORM_UI_URL, or where `bin/dev` serves the UI (DAGSTER_HOST and DAGSTER_PORT)."""
+    served = f"http://{os.environ.get('DAGSTER_HOST', '127.0.0.1')}:{os.environ.get('DAGSTER_PORT', '3000')}"
+    return (os.environ.get("PLATFORM_UI_URL") or served).rstrip("/")
+
+
 def run_url(run_id: str) -> str:
-    return f"{os.environ.get('PLATFORM_UI_URL', 'http://127.0.0.1:3000').rstrip('/')}/runs/{run_id}"
+    return f"{ui_url()}/runs/{run_id}"
 
 
 def domain_of(asset: dg.AssetKey) -> str:
@@ -145,8 +151,27 @@ def alert_sensor(context: dg.SensorEvaluationContext, alerting: Alerting):
     for alert in raised:
         context.log.warning(alert.summary())
     still_undelivered = alerting.retry_undelivered()
-    context.update_cursor(json.dumps({
-        "checks": checks[-1].storage_id if checks else cursor["checks"],
-        "runs": runs.cursor if runs.records else cursor["runs"],
-    }))
-    return dg.SkipReason(f"{len(raised)} new alert(s); {still_undelivered} waiting for a sink to recover")
+    pages = sum(a.severity == PAGE for a in raised)
+    return dg.SensorResult(
+        skip_reason=f"{len(raised)} alerts ({pages} pages, {len(raised) - pages} notifies); {still_undelivered} waiting for a sink to recover",
+        cursor=json.dumps({"checks": checks[-1].storage_id if checks else cursor["checks"], "runs": runs.cursor if runs.records else cursor["runs"]}),
+        asset_events=[observation for alert in raised if (observation := alert_observation(alert))],
+    )
+
+
+def alert_observation(alert: Alert) -> dg.AssetObservation | None:
+    """An alert about an asset, recorded on that asset (and partition), so it shows on the asset's
+    page and timeline, where people look, and not only in the sensor's tick log."""
+    if alert.kind == "run_failed":  # its `asset` is a step, not always an asset
+        return None
+    partition = alert.partition if alert.partition and "..." not in alert.partition else None
+    return dg.AssetObservation(
+        asset_key=dg.AssetKey.from_user_string(alert.asset),
+        partition=partition,
+        description=alert.summary(),
+        metadata={
+            "alert": alert.severity, "kind": alert.kind, "title": alert.title, "check": alert.check or "",
+            **({"run": dg.MetadataValue.url(alert.run_url)} if alert.run_url else {}),
+        },
+        tags={"alert": alert.severity},
+    )

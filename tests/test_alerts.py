@@ -13,7 +13,7 @@ import pytest
 from assets.banking.graph import BANKING_ASSETS
 from assets.banking.interest import banking_gold_monthly_interest
 from resources.alerts import PAGE, Alert, Alerting
-from sensors.alerts import alert_sensor, freshness_alerts, run_partition
+from sensors.alerts import alert_sensor, freshness_alerts, run_partition, run_url
 from simulator import deliver
 from simulator.defects import DefectConfig
 from simulator.retail import SCALES, generate_retail_day_with_manifest
@@ -24,9 +24,12 @@ DAY = date(2024, 10, 2)
 
 
 def tick(instance, alerting: Alerting, cursor=None) -> str | None:
+    return tick_result(instance, alerting, cursor)[1]
+
+
+def tick_result(instance, alerting: Alerting, cursor=None):
     with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"alerting": alerting}) as context:
-        alert_sensor.evaluate_tick(context)
-        return context.cursor
+        return alert_sensor.evaluate_tick(context), context.cursor
 
 
 def raised(alerting: Alerting, kind: str) -> list[dict]:
@@ -41,8 +44,15 @@ def test_a_failing_blocking_check_raises_exactly_one_alert_and_blocks_downstream
     pos = results[[r.tags["source"] for r in requests].index("retail/pos")]
     assert not any(e.asset_key.to_user_string().startswith("retail_gold") for e in pos.get_asset_materialization_events())
 
-    cursor = tick(instance, alerting)
+    result, cursor = tick_result(instance, alerting)
     [alert] = [a for a in raised(alerting, "check_failed") if a["check"] == "error_budget"]
+    # Where people look: the tick's summary counts the alerts, and each is on its asset's page.
+    log = alerting.read_log()
+    pages = sum(a["severity"] == PAGE for a in log)
+    assert result.skip_message.startswith(f"{len(log)} alerts ({pages} pages, {len(log) - pages} notifies)")
+    [observed] = [e for e in result.asset_events if e.metadata["check"].value == "error_budget"]
+    assert (observed.asset_key.to_user_string(), observed.partition, observed.metadata["alert"].value) == ("retail_silver_pos_lines", DAY.isoformat(), PAGE)
+    assert observed.metadata["run"].value == alert["run_url"]
     assert alert["severity"] == PAGE and alert["domain"] == "retail" and alert["asset"] == "retail_silver_pos_lines"
     assert alert["partition"] == DAY.isoformat() and alert["run_url"].endswith(f"/runs/{pos.run_id}")
     assert alert["details"]["quarantined"] > 0 and alert["details"]["error_rate"] > 0.05 and alert["details"]["reasons"]
@@ -82,6 +92,15 @@ def test_a_failed_run_raises_an_alert(resources, lake, platform_instance):
     assert alert["severity"] == PAGE and alert["domain"] == "banking" and alert["asset"] == "banking_gold_monthly_interest"
     assert alert["partition"] == "2024-10-01" and "no published accounts snapshot" in alert["title"]
     assert alert["run_url"].endswith(f"/runs/{result.run_id}")
+
+
+def test_alert_links_follow_the_host_and_port_the_ui_is_served_on(monkeypatch):
+    monkeypatch.delenv("PLATFORM_UI_URL", raising=False)
+    monkeypatch.setenv("DAGSTER_HOST", "0.0.0.0")
+    monkeypatch.setenv("DAGSTER_PORT", "3300")
+    assert run_url("r1") == "http://0.0.0.0:3300/runs/r1"
+    monkeypatch.setenv("PLATFORM_UI_URL", "https://dagster.example.com/")
+    assert run_url("r1") == "https://dagster.example.com/runs/r1"
 
 
 def test_an_alert_names_the_partition_or_the_range_of_its_run():

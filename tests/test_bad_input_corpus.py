@@ -711,6 +711,8 @@ def _assert_screened(env, result, expect: Screened, rows_in: int, bronze_asset, 
     assert checks[CONSERVATION].passed is True
     assert checks[ERROR_BUDGET].passed is (not expect.over_budget)
     assert checks[QUARANTINE].passed is (n_rejects == 0)
+    if n_rejects:  # the sample leads with why and where, not with a wide source's first columns
+        assert checks[QUARANTINE].metadata["sample"].value.startswith(f"| {REJECT_REASONS} | _source_key | _source_line |")
     if expect.over_budget:
         _assert_budget_failure_explained(result, checks[ERROR_BUDGET], silver.asset_name, expect)
     if FREE_TEXT_PII in checks:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
-from assets.common.screening import Screened, reason_counts
+from assets.common.screening import REJECT_REASONS, Screened, reason_counts
 
 CONTRACT = "contract"
 SCHEMA = "schema"
@@ -129,9 +129,15 @@ def screening_checks(screened: Screened, rows_valid: int) -> list[dg.AssetCheckR
             passed=quarantined == 0,
             severity=dg.AssetCheckSeverity.WARN,
             description=f"{rate}" + (f"; reasons: {top}." if quarantined else "."),
-            metadata=budget_metadata | {"sample": dg.MetadataValue.md(_markdown(screened.quarantined.head(SAMPLE_ROWS)))},
+            metadata=budget_metadata | {"sample": dg.MetadataValue.md(_markdown(_reasons_first(screened.quarantined.head(SAMPLE_ROWS))))},
         ),
     ]
+
+
+def _reasons_first(rows: pl.DataFrame) -> pl.DataFrame:
+    """Why and where first: a wide source's reasons would otherwise sit off-screen to the right."""
+    first = [REJECT_REASONS, "_source_key", "_source_line"]
+    return rows.select(*first, pl.exclude(first))
 
 
 def reconciliation_check(gold_total, silver_total, label: str = "revenue", check_name: str = RECONCILES) -> dg.AssetCheckResult:

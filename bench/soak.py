@@ -281,7 +281,7 @@ class Soak:
             ticks = cron_string_iterator(now.timestamp() - 86400, schedule.cron_schedule, schedule.execution_timezone or "UTC")
             due = list(itertools.takewhile(lambda t: t.timestamp() <= now.timestamp(), ticks))
             for tick_time in due:
-                with self.dg.build_schedule_context(instance=self.instance, scheduled_execution_time=tick_time,
+                with self.dg.build_schedule_context(instance=self.instance, scheduled_execution_time=tick_time, resources={"lake": self.lake},
                                                     repository_def=self.defs.get_repository_def()) as context:
                     data = schedule.evaluate_tick(context)
                 monthly = "monthly" in name

@@ -29,10 +29,11 @@ from assets.banking.silver import (
     banking_silver_loans,
     banking_silver_transactions,
 )
-from assets.banking.sources import ACCOUNTS, BUREAU_SCORES, CUSTOMERS, ECONOMIC_INDICATORS, LOAN_PAYMENTS, LOANS, TRANSACTIONS
+from assets.banking.sources import ACCOUNTS, BANKING_SOURCES, BUREAU_SCORES, CUSTOMERS, ECONOMIC_INDICATORS, LOAN_PAYMENTS, LOANS, TRANSACTIONS
 from assets.banking.warehouse import DELIVERED_MONTHLY_TABLES, MONTHLY_TABLES
 from assets.common.partitions import DAILY, DELIVERED_MONTHLY, MONTHLY
 from assets.common.warehouse_load import warehouse_key
+from sensors.backstop import build_backstop_schedule
 from sensors.landing import build_landing_sensor
 
 
@@ -43,8 +44,7 @@ def _with_table(*pairs) -> list[dg.AssetKey]:
 
 banking_landing_sensor = build_landing_sensor(
     "banking_landing_sensor",
-    # loan_risk (run with LOANS) reads the month's bureau scores and the day's indicators: request those first.
-    (ACCOUNTS, CUSTOMERS, BUREAU_SCORES, ECONOMIC_INDICATORS, LOANS, LOAN_PAYMENTS, TRANSACTIONS),
+    BANKING_SOURCES,
     {
         ACCOUNTS.name: [banking_bronze_accounts.key, *_with_table((banking_silver_accounts, schemas.SILVER_ACCOUNTS))],
         CUSTOMERS.name: [banking_bronze_customers.key, *_with_table((banking_silver_customers, schemas.SILVER_CUSTOMERS))],
@@ -107,9 +107,10 @@ banking_monthly_job = dg.define_asset_job(
     description="For a month: capital adequacy from the loan book's last reported day, and savings interest on Spark, with their warehouse tables.",
 )
 
-banking_daily_schedule = dg.build_schedule_from_partitioned_job(
-    banking_daily_job, hour_of_day=2, minute_of_hour=0, default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="At 02:00 UTC, (re)builds yesterday's banking partition end to end: a backstop for the landing sensor.",
+banking_daily_schedule = build_backstop_schedule(
+    banking_daily_job, tuple(source for source in BANKING_SOURCES if source is not BUREAU_SCORES), hour=2,
+    description="At 02:00 UTC, (re)builds yesterday's banking partition end to end once every daily source has delivered it: a "
+    "backstop for the landing sensor.",
 )
 
 banking_monthly_schedule = dg.build_schedule_from_partitioned_job(

@@ -9,8 +9,9 @@ from assets.retail.bronze import retail_bronze_customers, retail_bronze_pos, ret
 from assets.retail.gold import RETAIL_GOLD
 from assets.retail.segments import RETAIL_SEGMENTS
 from assets.retail.silver import retail_silver_customers, retail_silver_pos_lines, retail_silver_products, retail_silver_stores
-from assets.retail.sources import CUSTOMERS, POS, PRODUCTS, STORES
+from assets.retail.sources import CUSTOMERS, POS, PRODUCTS, RETAIL_SOURCES, STORES
 from assets.retail.warehouse import MONTHLY_TABLES
+from sensors.backstop import build_backstop_schedule
 from sensors.landing import build_landing_sensor
 
 RETAIL_GROUPS = ("retail_bronze", "retail_silver", "retail_gold", "retail_warehouse", "retail_marts")
@@ -18,7 +19,7 @@ GOLD_TABLES = [schemas.GOLD_STORE_PRODUCT_DAILY, schemas.GOLD_STORE_DAILY, schem
 
 retail_landing_sensor = build_landing_sensor(
     "retail_landing_sensor",
-    (STORES, PRODUCTS, CUSTOMERS, POS),
+    RETAIL_SOURCES,
     {
         STORES.name: [retail_bronze_stores.key, retail_silver_stores.key, warehouse_key(schemas.SILVER_STORES)],
         PRODUCTS.name: [retail_bronze_products.key, retail_silver_products.key, warehouse_key(schemas.SILVER_PRODUCTS)],
@@ -50,12 +51,10 @@ retail_monthly_job = dg.define_asset_job(
     description="Customer segments for a month on Spark (K-means over the whole history) and their profile, with their warehouse tables.",
 )
 
-retail_daily_schedule = dg.build_schedule_from_partitioned_job(
-    retail_daily_job,
-    hour_of_day=2,
-    minute_of_hour=0,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="At 02:00 UTC, (re)builds yesterday's retail partition end to end: a backstop for anything the landing sensor missed.",
+retail_daily_schedule = build_backstop_schedule(
+    retail_daily_job, RETAIL_SOURCES, hour=2,
+    description="At 02:00 UTC, (re)builds yesterday's retail partition end to end once every source has delivered it: a backstop "
+    "for anything the landing sensor missed.",
 )
 
 retail_monthly_schedule = dg.build_schedule_from_partitioned_job(

@@ -44,4 +44,7 @@ BUREAU_SCORES = Source(
 )
 ECONOMIC_INDICATORS = Source("banking", "economic_indicators", ("date", "series_id", "value"), "json")
 
-BANKING_SOURCES = (ACCOUNTS, CUSTOMERS, LOANS, LOAN_PAYMENTS, BUREAU_SCORES, ECONOMIC_INDICATORS, TRANSACTIONS)
+# Every banking source, in the order one landing-sensor tick requests them: loan_risk (run with the
+# loans) reads the month's bureau scores and the day's indicators, and payments are checked
+# against the loans, so those come first.
+BANKING_SOURCES = (ACCOUNTS, CUSTOMERS, BUREAU_SCORES, ECONOMIC_INDICATORS, LOANS, LOAN_PAYMENTS, TRANSACTIONS)

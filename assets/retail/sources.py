@@ -22,4 +22,6 @@ CUSTOMERS = Source(
 )
 STORES = Source("retail", "stores", ("store_id", "store_name", "city", "state", "region", "store_type", "open_date"), "csv")
 
-RETAIL_SOURCES = (POS, PRODUCTS, CUSTOMERS, STORES)
+# Every retail source, reference data first: in one landing-sensor tick, the stores and the catalog
+# are requested before the sales validated against them.
+RETAIL_SOURCES = (STORES, PRODUCTS, CUSTOMERS, POS)

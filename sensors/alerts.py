@@ -15,8 +15,11 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster._core.events import DagsterEventType
 
+from assets.banking.sources import BANKING_SOURCES
+from assets.retail.sources import RETAIL_SOURCES
 from resources.alerts import NOTIFY, PAGE, Alert, Alerting
-from sensors.freshness import missed_slas
+from resources.lake import LakeStorage
+from sensors.freshness import FirstDelivery, missed_slas
 
 EVENTS_PER_TICK = 500
 
@@ -120,7 +123,19 @@ def run_alerts(instance: dg.DagsterInstance, records) -> list[Alert]:
     return alerts
 
 
-def freshness_alerts(instance: dg.DagsterInstance, now: datetime) -> list[Alert]:
+def first_deliveries(lake: LakeStorage, known: dict[str, FirstDelivery], now: datetime) -> dict[str, FirstDelivery]:
+    """Each domain's first delivery: its earliest `dt=` in landing, seen `now` for the domains that
+    delivered since `known` was taken. Once found it never changes, so the cursor keeps it."""
+    found = dict(known)
+    for domain, sources in (("retail", RETAIL_SOURCES), ("banking", BANKING_SOURCES)):
+        if domain not in found:
+            days = [d.removeprefix("dt=") for source in sources for d in lake.list_dirs(source.landing_prefix) if d.startswith("dt=")]
+            if days:
+                found[domain] = FirstDelivery(min(days), now)
+    return found
+
+
+def freshness_alerts(instance: dg.DagsterInstance, now: datetime, first_delivery: dict[str, FirstDelivery]) -> list[Alert]:
     return [
         Alert(
             key=f"freshness:{asset.to_user_string()}:{partition}",
@@ -132,7 +147,7 @@ def freshness_alerts(instance: dg.DagsterInstance, now: datetime) -> list[Alert]
             title=f"missed freshness SLA: {sla.name}",
             details={"deadline": deadline.isoformat(), "sla": sla.name},
         )
-        for sla, asset, partition, deadline in missed_slas(instance, now)
+        for sla, asset, partition, deadline in missed_slas(instance, now, first_delivery)
     ]
 
 
@@ -146,7 +161,10 @@ def alert_sensor(context: dg.SensorEvaluationContext, alerting: Alerting):
     cursor = json.loads(context.cursor) if context.cursor else {"checks": 0, "runs": None}
     checks = _new_check_evaluations(context.instance, cursor["checks"])
     runs = context.instance.fetch_run_status_changes(DagsterEventType.RUN_FAILURE, limit=EVENTS_PER_TICK, cursor=cursor["runs"], ascending=True)
-    alerts = [*check_alerts(context.instance, checks), *run_alerts(context.instance, runs.records), *freshness_alerts(context.instance, datetime.now(UTC))]
+    now = datetime.now(UTC)
+    known = {domain: FirstDelivery(f["day"], datetime.fromisoformat(f["seen_at"])) for domain, f in cursor.get("first_delivery", {}).items()}
+    first_delivery = first_deliveries(alerting.lake, known, now)
+    alerts = [*check_alerts(context.instance, checks), *run_alerts(context.instance, runs.records), *freshness_alerts(context.instance, now, first_delivery)]
     raised = alerting.deliver(alerts)
     for alert in raised:
         context.log.warning(alert.summary())
@@ -154,7 +172,10 @@ def alert_sensor(context: dg.SensorEvaluationContext, alerting: Alerting):
     pages = sum(a.severity == PAGE for a in raised)
     return dg.SensorResult(
         skip_reason=f"{len(raised)} alerts ({pages} pages, {len(raised) - pages} notifies); {still_undelivered} waiting for a sink to recover",
-        cursor=json.dumps({"checks": checks[-1].storage_id if checks else cursor["checks"], "runs": runs.cursor if runs.records else cursor["runs"]}),
+        cursor=json.dumps({
+            "checks": checks[-1].storage_id if checks else cursor["checks"], "runs": runs.cursor if runs.records else cursor["runs"],
+            "first_delivery": {domain: {"day": f.day, "seen_at": f.seen_at.isoformat()} for domain, f in first_delivery.items()},
+        }),
         asset_events=[observation for alert in raised if (observation := alert_observation(alert))],
     )
 

@@ -1,7 +1,8 @@
 """Freshness SLAs: by when each day's (or month's) data must be built.
 
 The alert sensor checks, for each SLA, the newest partition whose deadline has passed; if
-any of the SLA's assets has not materialized it, that is a missed SLA and it pages.
+any of the SLA's assets has not materialized it, that is a missed SLA and it pages. A period
+nothing could have built by its deadline (before the domain's first delivery) is never judged.
 """
 
 from __future__ import annotations
@@ -62,13 +63,27 @@ FRESHNESS_SLAS = [
 ]
 
 
-def missed_slas(instance: dg.DagsterInstance, now: datetime) -> list[tuple[FreshnessSla, dg.AssetKey, str, datetime]]:
+@dataclass(frozen=True)
+class FirstDelivery:
+    day: str  # the earliest day any of the domain's sources delivered
+    seen_at: datetime  # when the platform first saw a delivery of the domain
+
+
+def missed_slas(
+    instance: dg.DagsterInstance, now: datetime, first_delivery: dict[str, FirstDelivery]
+) -> list[tuple[FreshnessSla, dg.AssetKey, str, datetime]]:
+    """Only a period the platform could have produced by its deadline is judged: one that ends after
+    the domain's first delivered day, with a deadline after the platform first saw its data. A
+    deadline that passed before any data came (a new deployment catching up on history) is no page."""
     missed = []
     for sla in FRESHNESS_SLAS:
         due = sla.latest_due_partition(now)
-        if due is None:
+        first = first_delivery.get(sla.domain)
+        if due is None or first is None:
             continue
         partition, deadline = due
+        if sla.partitions.time_window_for_partition_key(partition).end.date().isoformat() <= first.day or deadline <= first.seen_at:
+            continue
         for asset in sla.assets:
             records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=asset, asset_partitions=[partition]), limit=1)
             if not records.records:

@@ -13,7 +13,8 @@ import pytest
 from assets.banking.graph import BANKING_ASSETS
 from assets.banking.interest import banking_gold_monthly_interest
 from resources.alerts import PAGE, Alert, Alerting
-from sensors.alerts import alert_sensor, freshness_alerts, run_partition, run_url
+from sensors.alerts import alert_sensor, first_deliveries, freshness_alerts, run_partition, run_url
+from sensors.freshness import FirstDelivery
 from simulator import deliver
 from simulator.defects import DefectConfig
 from simulator.retail import SCALES, generate_retail_day_with_manifest
@@ -116,7 +117,8 @@ def test_an_alert_names_the_partition_or_the_range_of_its_run():
 def test_a_missed_freshness_sla_raises_an_alert_once(lake):
     instance, alerting = dg.DagsterInstance.ephemeral(), Alerting(lake=lake)
     at_0530 = datetime(2024, 10, 3, 5, 30, tzinfo=UTC)
-    missed = freshness_alerts(instance, at_0530)
+    delivered_since = {d: FirstDelivery("2024-09-01", datetime(2024, 9, 1, tzinfo=UTC)) for d in ("retail", "banking")}
+    missed = freshness_alerts(instance, at_0530, delivered_since)
     by_asset = {a.asset: a for a in missed}
     # 05:30 on the 3rd: banking's 05:00 deadline for the 2nd has passed, retail's 06:00 has not (its latest due day is the 1st).
     assert by_asset["banking_gold_fraud_alerts"].partition == "2024-10-02"
@@ -126,7 +128,30 @@ def test_a_missed_freshness_sla_raises_an_alert_once(lake):
     assert len(alerting.deliver(missed)) == len(missed) and alerting.deliver(missed) == []
 
     instance.report_runless_asset_event(dg.AssetMaterialization("banking_gold_fraud_alerts", partition="2024-10-02"))
-    assert "banking_gold_fraud_alerts" not in {a.asset for a in freshness_alerts(instance, at_0530)}
+    assert "banking_gold_fraud_alerts" not in {a.asset for a in freshness_alerts(instance, at_0530, delivered_since)}
+
+
+def test_freshness_judges_only_periods_the_platform_could_have_built_by_their_deadline(lake):
+    """Started on 2 October, the platform cannot have built September's capital report, nor anything
+    of a domain that has delivered nothing; and a deadline that passed before it first saw data (a
+    new deployment catching up on history) is no page either."""
+    instance, at_0530 = dg.DagsterInstance.ephemeral(), datetime(2024, 10, 3, 5, 30, tzinfo=UTC)
+    early = datetime(2024, 10, 2, 1, tzinfo=UTC)
+
+    def missed(first_day: str, seen_at: datetime = early) -> set[tuple[str, str]]:
+        return {(a.asset, a.partition) for a in freshness_alerts(instance, at_0530, {"banking": FirstDelivery(first_day, seen_at)})}
+
+    assert ("banking_gold_fraud_alerts", "2024-10-02") in missed("2024-10-02")  # delivered from the 2nd: the 2nd is due
+    assert not any(asset == "banking_gold_capital_adequacy" or asset.startswith("retail") for asset, _ in missed("2024-10-02"))
+    assert not missed("2024-10-03")  # the 2nd ended before the first delivery
+    assert not missed("2024-10-02", seen_at=datetime(2024, 10, 3, 5, 10, tzinfo=UTC))  # first seen after the 05:00 deadline
+
+    lake.write("landing/retail/pos/dt=2024-10-02/store_001.csv", b"x")
+    lake.write("landing/banking/accounts/dt=2024-10-01/accounts.csv", b"x")
+    lake.write("landing/banking/transactions/dt=2024-09-30/part-0000.csv", b"x")
+    assert first_deliveries(lake, {}, at_0530) == {"retail": FirstDelivery("2024-10-02", at_0530), "banking": FirstDelivery("2024-09-30", at_0530)}
+    kept = FirstDelivery("2024-09-01", early)
+    assert first_deliveries(lake, {"retail": kept}, at_0530)["retail"] == kept  # once found, kept
 
 
 class Receiver(BaseHTTPRequestHandler):

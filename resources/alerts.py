@@ -61,6 +61,12 @@ def _with_retries(deliver, attempts: int, backoff_seconds: float) -> None:
 
 class Alerting(dg.ConfigurableResource):
     lake: LakeStorage
+    page_on_data_findings: bool = Field(
+        default=True,
+        description="Whether a non-blocking ERROR check (one that judges the data an asset reports on, like a ledger break) "
+        "pages. On in production, where a break is the source's and a person must act; off on the embedded default, whose "
+        "only source is the simulator and whose breaks are deliberate, so they notify.",
+    )
     webhook_url: str | None = Field(default=None, description="HTTPS endpoint that receives each alert as JSON (PLATFORM_ALERT_WEBHOOK_URL).")
     slack_token: str | None = Field(default=None, description="Slack bot token (PLATFORM_SLACK_TOKEN); a secret, read from the environment.")
     slack_channel: str | None = Field(default=None, description="Slack channel for alerts (PLATFORM_SLACK_CHANNEL).")

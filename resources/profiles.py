@@ -36,7 +36,8 @@ def local_resources() -> dict:
     lake = LocalLake(root=str(root / "lake"))
     return {
         "lake": lake,
-        "alerting": _alerting(lake),
+        # The embedded default's only source is the simulator: the ledger breaks it finds are the simulator's deliberate ones.
+        "alerting": _alerting(lake, page_on_data_findings=False),
         "warehouse": EmbeddedWarehouse(path=str(root / "warehouse.duckdb")),
         "pii": PiiKey(key=dg.EnvVar("PLATFORM_PII_KEY")),
         "spark": LocalSpark(),
@@ -47,10 +48,11 @@ def _optional_secret(name: str):
     return dg.EnvVar(name) if os.environ.get(name) else None
 
 
-def _alerting(lake) -> Alerting:
+def _alerting(lake, page_on_data_findings: bool = True) -> Alerting:
     """The alert log in the lake always; Slack and the webhook when their variables are set."""
     return Alerting(
         lake=lake,
+        page_on_data_findings=page_on_data_findings,
         webhook_url=_optional_secret("PLATFORM_ALERT_WEBHOOK_URL"),  # webhook URLs often embed a token
         slack_token=_optional_secret("PLATFORM_SLACK_TOKEN"),
         slack_channel=os.environ.get("PLATFORM_SLACK_CHANNEL"),

@@ -58,7 +58,10 @@ def _new_check_evaluations(instance: dg.DagsterInstance, after: int):
     )
 
 
-def check_alerts(instance: dg.DagsterInstance, records) -> list[Alert]:
+def check_alerts(instance: dg.DagsterInstance, records, page_on_data_findings: bool = True) -> list[Alert]:
+    """A failed ERROR check pages when it blocks (the asset itself is wrong) and, if
+    `page_on_data_findings`, when it judges the data the asset reports on (a ledger break); a
+    failed WARN check notifies."""
     alerts = []
     for record in records:
         evaluation = record.event_log_entry.dagster_event.event_specific_data
@@ -66,10 +69,10 @@ def check_alerts(instance: dg.DagsterInstance, records) -> list[Alert]:
             continue
         run = instance.get_run_by_id(record.run_id)
         partition = evaluation.partition or run_partition(run)
-        blocking = evaluation.severity == dg.AssetCheckSeverity.ERROR
+        pages = evaluation.severity == dg.AssetCheckSeverity.ERROR and (evaluation.blocking or page_on_data_findings)
         alerts.append(Alert(
             key=f"check:{record.run_id}:{evaluation.asset_key.to_user_string()}:{evaluation.check_name}",
-            severity=PAGE if blocking else NOTIFY,
+            severity=PAGE if pages else NOTIFY,
             kind="check_failed",
             domain=domain_of(evaluation.asset_key),
             asset=evaluation.asset_key.to_user_string(),
@@ -164,7 +167,7 @@ def alert_sensor(context: dg.SensorEvaluationContext, alerting: Alerting):
     now = datetime.now(UTC)
     known = {domain: FirstDelivery(f["day"], datetime.fromisoformat(f["seen_at"])) for domain, f in cursor.get("first_delivery", {}).items()}
     first_delivery = first_deliveries(alerting.lake, known, now)
-    alerts = [*check_alerts(context.instance, checks), *run_alerts(context.instance, runs.records), *freshness_alerts(context.instance, now, first_delivery)]
+    alerts = [*check_alerts(context.instance, checks, alerting.page_on_data_findings), *run_alerts(context.instance, runs.records), *freshness_alerts(context.instance, now, first_delivery)]
     raised = alerting.deliver(alerts)
     for alert in raised:
         context.log.warning(alert.summary())

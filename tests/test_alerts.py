@@ -95,6 +95,31 @@ def test_a_failed_run_raises_an_alert(resources, lake, platform_instance):
     assert alert["run_url"].endswith(f"/runs/{result.run_id}")
 
 
+@pytest.mark.parametrize("page_on_data_findings, severity", [(True, "page"), (False, "notify")], ids=["production", "embedded-default"])
+def test_a_data_finding_pages_in_production_and_notifies_on_the_simulators_demo(page_on_data_findings, severity):
+    """A ledger break (a non-blocking ERROR check: it judges the source's data, not the asset) pages
+    where a person must ask the source about it, and notifies where the source is the simulator,
+    whose breaks are deliberate. A blocking check pages everywhere."""
+    from sensors.alerts import _new_check_evaluations, check_alerts
+
+    instance = dg.DagsterInstance.ephemeral()
+    for check, blocking in (("ledger_reconciles", False), ("reconciles_to_silver", True)):
+        instance.report_runless_asset_event(dg.AssetCheckEvaluation(
+            asset_key=dg.AssetKey("banking_gold_account_daily"), check_name=check, passed=False,
+            severity=dg.AssetCheckSeverity.ERROR, blocking=blocking, metadata={},
+        ))
+    alerts = {a.check: a.severity for a in check_alerts(instance, _new_check_evaluations(instance, 0), page_on_data_findings)}
+    assert alerts == {"ledger_reconciles": severity, "reconciles_to_silver": "page"}
+
+
+def test_the_embedded_default_notifies_on_data_findings_and_production_pages(monkeypatch, tmp_path):
+    from resources.profiles import local_resources
+
+    monkeypatch.setenv("PLATFORM_LOCAL_DIR", str(tmp_path))
+    assert local_resources()["alerting"].page_on_data_findings is False
+    assert Alerting.model_fields["page_on_data_findings"].default is True
+
+
 def test_alert_links_follow_the_host_and_port_the_ui_is_served_on(monkeypatch):
     monkeypatch.delenv("PLATFORM_UI_URL", raising=False)
     monkeypatch.setenv("DAGSTER_HOST", "0.0.0.0")

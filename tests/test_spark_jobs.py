@@ -84,3 +84,15 @@ def test_emr_serverless_job_parameters_come_from_configuration():
     }
     bare = emr_serverless_job_params("customer_segments", "s3://x/y.py", "a", "r", "g", None, "")
     assert bare["jobDriver"]["sparkSubmit"]["sparkSubmitParameters"] == "--conf spark.sql.session.timeZone=UTC"
+
+
+def test_a_month_without_sales_says_which_months_can_be_segmented(resources, lake):
+    """README step 4's failure, explained: the demo's sales start after the newest full month."""
+    lake.write_parquet(schemas.SILVER_POS_LINES.lake_key("2024-11-03"), pl.DataFrame({"amount": [1]}))
+    lake.write_parquet(schemas.SILVER_POS_LINES.lake_key("2024-11-04"), pl.DataFrame({"amount": [1]}))
+    result = dg.materialize(RETAIL_ASSETS, selection=[retail_gold_customer_segments.key], partition_key="2024-10-01", resources=resources,
+                            raise_on_error=False)
+    [failure] = result.get_step_failure_events()
+    message = failure.event_specific_data.error.message
+    assert "No sales on or before 2024-10-31 to segment 2024-10" in message
+    assert "run from 2024-11-03 to 2024-11-04 (2 days)" in message and "(the month of 2024-11 or later)" in message

@@ -7,7 +7,7 @@ import dagster as dg
 
 from assets.common.checks import gold_check_specs, reconciliation_check
 from assets.common.datasets import dataset_asset
-from assets.common.partitions import MONTHLY
+from assets.common.partitions import MONTHLY, partition_of
 from assets.common.publish import GoldPartition, publish_gold, publish_gold_partitions
 from assets.common.spark_jobs import month_days, months_of, read_staged, run_spark_job, spark_asset, staging_prefix
 from assets.retail import metrics, schemas
@@ -27,6 +27,19 @@ def _history(lake: LakeStorage, last_day: date) -> list[str]:
     return [k for k in keys if k.endswith("/data.parquet") and k <= last_key]
 
 
+def _no_history(lake: LakeStorage, month: date) -> str:
+    """Why a month cannot be segmented, and which months can."""
+    published = sorted(partition_of(o.key) for o in lake.list_objects(schemas.SILVER_POS_LINES.prefix) if o.key.endswith("/data.parquet"))
+    why = f"No sales on or before {month_days(month)[-1]} to segment {month:%Y-%m}: "
+    if not published:
+        return why + "no silver pos_lines day is published at all yet."
+    first = date.fromisoformat(published[0])
+    return why + (
+        f"the published sales run from {published[0]} to {published[-1]} ({len(published)} days). Segment a month that ends on or "
+        f"after {first}, once it has ended (the month of {first:%Y-%m} or later), or deliver and backfill earlier days first."
+    )
+
+
 @spark_asset(
     DATASET,
     "Each loyalty customer's segment as of the month's end: K-means (k = 5, seed 1) on standardized recency, frequency "
@@ -39,7 +52,7 @@ def retail_gold_customer_segments(context: dg.AssetExecutionContext, lake: LakeS
     run_id, months = context.run.run_id, months_of(context)
     history = _history(lake, month_days(months[-1])[-1])
     if not history:
-        raise dg.Failure("No silver pos_lines partition is published yet: there is no purchase history to segment.", allow_retries=False)
+        raise dg.Failure(_no_history(lake, months[-1]), allow_retries=False)
     plan = [{"month": m.isoformat(), "month_end": month_days(m)[-1].isoformat(), "output": lake.uri(staging_prefix(DATASET, run_id, m))} for m in months]
     report = run_spark_job(context, spark, "customer_segments", {"pos_lines": [lake.uri(k) for k in history], "months": plan})
     partitions = {}

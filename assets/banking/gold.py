@@ -17,7 +17,7 @@ from assets.banking.silver import (
 from assets.common.checks import gold_check_specs, reconciliation_check
 from assets.common.datasets import Dataset, dataset_asset
 from assets.common.inputs import Input, inputs_check, own_input, require, snapshot_input
-from assets.common.partitions import DAILY, MONTHLY, keys_at_or_before, latest_snapshot_key, partition_of
+from assets.common.partitions import DAILY, MONTHLY, keys_at_or_before, latest_snapshot_key, partition_of, trailing_days
 from assets.common.publish import publish_gold
 from resources.lake import LakeStorage
 
@@ -105,7 +105,7 @@ def banking_gold_account_daily(context: dg.AssetExecutionContext, lake: LakeStor
     [
         dg.AssetDep(
             banking_silver_transactions,
-            partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-FRAUD_MERCHANT_LOOKBACK_DAYS, allow_nonexistent_upstream_partitions=True),
+            partition_mapping=trailing_days(FRAUD_MERCHANT_LOOKBACK_DAYS + 1),  # the day and the lookback before it
         )
     ],
     extra={SEVERITY_MATCHES_SCORE: "Each score is the capped sum of its rules' weights, and its severity is the band of that score "

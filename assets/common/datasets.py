@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from assets.common.beta import known_beta
 from resources.profiles import storage_kinds
 from resources.warehouse import Column, TableDef
 
@@ -85,19 +86,20 @@ def dataset_asset(
                     allow_retries=False,  # the same input fails the same way: a re-run needs a fix or a re-delivery
                 )
 
-        return dg.asset(
-            name=dataset.asset_name,
-            partitions_def=partitions_def,
-            deps=deps,
-            check_specs=check_specs,
-            group_name=f"{dataset.domain}_{dataset.layer}",
-            kinds={*kinds, *storage_kinds()},
-            backfill_policy=backfill_policy,
-            retry_policy=retry_policy,
-            description=description,
-            tags={"layer": dataset.layer, "domain": dataset.domain},
-            owners=[f"team:{dataset.domain}-data"],
-        )(materialize)
+        with known_beta():  # backfill_policy
+            return dg.asset(
+                name=dataset.asset_name,
+                partitions_def=partitions_def,
+                deps=deps,
+                check_specs=check_specs,
+                group_name=f"{dataset.domain}_{dataset.layer}",
+                kinds={*kinds, *storage_kinds()},
+                backfill_policy=backfill_policy,
+                retry_policy=retry_policy,
+                description=description,
+                tags={"layer": dataset.layer, "domain": dataset.domain},
+                owners=[f"team:{dataset.domain}-data"],
+            )(materialize)
 
     return decorate
 

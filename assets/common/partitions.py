@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 import dagster as dg
 
+from assets.common.beta import known_beta
 from assets.common.datasets import Dataset
 from assets.common.landing import Source
 from resources.lake import LakeStorage
@@ -17,6 +18,13 @@ MONTHLY = dg.MonthlyPartitionsDefinition(start_date=FIRST_DAY)  # keys are the m
 # partition from that day on, not only once it has ended, or the current month's delivery would
 # wait a month for its partition while every day of it went unscored.
 DELIVERED_MONTHLY = dg.MonthlyPartitionsDefinition(start_date=FIRST_DAY, end_offset=1)
+
+
+def trailing_days(days: int) -> dg.TimeWindowPartitionMapping:
+    """A day and the `days - 1` before it. Near the first partition the window reaches before it;
+    those days simply do not exist (the first days of a 90-day RFM)."""
+    with known_beta():
+        return dg.TimeWindowPartitionMapping(start_offset=-(days - 1), allow_nonexistent_upstream_partitions=True)
 
 
 def partition_of(key: str) -> str:

@@ -8,7 +8,7 @@ import polars as pl
 from assets.common.checks import gold_check_specs, reconciliation_check
 from assets.common.datasets import dataset_asset
 from assets.common.inputs import inputs_check, own_input, require, snapshot_input
-from assets.common.partitions import DAILY
+from assets.common.partitions import DAILY, trailing_days
 from assets.common.publish import publish_gold
 from assets.retail import metrics, schemas
 from assets.retail.silver import retail_silver_pos_lines, retail_silver_products, retail_silver_stores
@@ -107,7 +107,7 @@ def retail_gold_category_region_daily(context: dg.AssetExecutionContext, lake: L
     [
         dg.AssetDep(
             retail_silver_pos_lines,
-            partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-(metrics.RFM_WINDOW_DAYS - 1), allow_nonexistent_upstream_partitions=True),
+            partition_mapping=trailing_days(metrics.RFM_WINDOW_DAYS),
         ),
         retail_silver_products,
     ],

@@ -22,8 +22,9 @@ DEMO_DAYS = 7  # an empty lake is filled from a week ago
 DELIVERED_MARKER = "landing/retail/pos/"
 
 
-class DayToDeliver(dg.Config):
-    day: str = Field("", description="YYYY-MM-DD; empty delivers the day after the newest one in landing.")
+class DaysToDeliver(dg.Config):
+    day: str = Field("", description="YYYY-MM-DD: deliver this one day (again). Empty: catch up on every day landing lacks.")
+    through: str = Field("", description="YYYY-MM-DD: the last day of a catch-up; empty is yesterday.")
 
 
 class RetailDelivery(dg.Config):
@@ -47,23 +48,33 @@ def next_day_to_deliver(lake: LakeStorage, today: date) -> date | None:
     return candidate if candidate < today else None
 
 
-@dg.op(description="Picks the day to deliver: the configured one, or the day after the newest in landing.")
-def choose_day(config: DayToDeliver, lake: LakeStorage) -> str:
-    day = date.fromisoformat(config.day) if config.day else next_day_to_deliver(lake, datetime.now(UTC).date())
-    return day.isoformat() if day else ""
+def days_to_deliver(lake: LakeStorage, through: date, today: date) -> list[date]:
+    """The days landing lacks, from the day after its newest (or a week ago) through `through`,
+    never one already delivered."""
+    first = next_day_to_deliver(lake, today)
+    return [first + timedelta(days=n) for n in range((through - first).days + 1)] if first else []
 
 
-@dg.op(description="Generates the bank's files for the day (accounts, transactions in parts, KYC, loans, …) into landing/.")
-def deliver_banking_day(context: dg.OpExecutionContext, config: BankingDelivery, lake: LakeStorage, day: str) -> str:
+@dg.op(description="Picks the days to deliver: the configured one, or every day landing lacks up to `through` (yesterday).")
+def choose_days(config: DaysToDeliver, lake: LakeStorage) -> list[str]:
+    if config.day:
+        return [config.day]
+    today = datetime.now(UTC).date()
+    through = date.fromisoformat(config.through) if config.through else today - timedelta(days=1)
+    return [day.isoformat() for day in days_to_deliver(lake, min(through, today - timedelta(days=1)), today)]
+
+
+@dg.op(description="Generates the bank's files for each day (accounts, transactions in parts, KYC, loans, …) into landing/.")
+def deliver_banking_days(context: dg.OpExecutionContext, config: BankingDelivery, lake: LakeStorage, days: list[str]) -> list[str]:
     from simulator import deliver
     from simulator.banking import BANKING_SCALES, generate_banking_day
 
-    if day:
-        defects = BankingDefects(row_defect_rate=config.defect_rate, ledger_breaks=config.ledger_breaks, bad_files=tuple(config.bad_files))
+    defects = BankingDefects(row_defect_rate=config.defect_rate, ledger_breaks=config.ledger_breaks, bad_files=tuple(config.bad_files))
+    for day in days:
         files = generate_banking_day(date.fromisoformat(day), BANKING_SCALES[config.scale], seed=config.seed, defects=defects)
         keys = deliver(lake, files | initial_bureau_pull(lake, date.fromisoformat(day), config, files))
         context.log.info(f"delivered {len(keys)} banking files for {day}")
-    return day
+    return days
 
 
 def initial_bureau_pull(lake: LakeStorage, day: date, config: BankingDelivery, delivering: dict[str, bytes]) -> dict[str, bytes]:
@@ -79,41 +90,46 @@ def initial_bureau_pull(lake: LakeStorage, day: date, config: BankingDelivery, d
     return {f"{BUREAU_SCORES.landing_dir(month)}bureau_scores.jsonl": pull}
 
 
-@dg.op(description="Generates the retail chain's files for the day (stores, catalog, customers, a POS file per store) into landing/.")
-def deliver_retail_day(context: dg.OpExecutionContext, config: RetailDelivery, lake: LakeStorage, day: str) -> None:
+@dg.op(description="Generates the retail chain's files for each day (stores, catalog, customers, a POS file per store) into landing/.")
+def deliver_retail_days(context: dg.OpExecutionContext, config: RetailDelivery, lake: LakeStorage, days: list[str]) -> None:
     from simulator import deliver
     from simulator.retail import SCALES, generate_retail_day
 
-    if not day:
+    if not days:
         context.log.info("landing is up to date with yesterday; nothing to deliver")
-        return
     defects = DefectConfig(row_defect_rate=config.defect_rate, bad_files=tuple(config.bad_files))
-    keys = deliver(lake, generate_retail_day(date.fromisoformat(day), SCALES[config.scale], seed=config.seed, defects=defects))
-    context.log.info(f"delivered {len(keys)} retail files for {day}")
+    for day in days:
+        keys = deliver(lake, generate_retail_day(date.fromisoformat(day), SCALES[config.scale], seed=config.seed, defects=defects))
+        context.log.info(f"delivered {len(keys)} retail files for {day}")
 
 
 @dg.job(
-    description="Simulated source systems (local only): delivers a day of retail and banking files into landing/ so the "
+    description="Simulated source systems (local only): delivers days of retail and banking files into landing/ so the "
     "landing sensors pick them up. Launch it from the Launchpad with a `day`, defect rates or `bad_files` to try bad input.",
-    tags={"kind": "simulator"},
+    # Below every real run in the queue: the platform's own runs are never kept waiting by the demo's source.
+    tags={"kind": "simulator", "dagster/priority": "-1"},
 )
 def simulate_source_delivery():
-    # Retail is delivered last: the retail POS folder marks a day as delivered for the schedule.
-    deliver_retail_day(deliver_banking_day(choose_day()))
+    # Retail is delivered after banking: the retail POS folder marks a day as delivered for the schedule.
+    deliver_retail_days(deliver_banking_days(choose_days()))
 
 
 @dg.schedule(
     job=simulate_source_delivery,
     cron_schedule="* * * * *",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Local demo only: every minute, delivers the next simulated day (starting a week ago) until landing holds yesterday.",
+    description="Local demo only: every minute, delivers every simulated day landing lacks (starting a week ago) through "
+    "yesterday, in one run.",
 )
 def simulated_delivery_schedule(context: dg.ScheduleEvaluationContext, lake: LakeStorage):
-    day = next_day_to_deliver(lake, context.scheduled_execution_time.date())
-    if day is None:
+    today = context.scheduled_execution_time.date()
+    first = next_day_to_deliver(lake, today)
+    if first is None:
         return dg.SkipReason("landing already holds every simulated day up to yesterday")
+    through = today - timedelta(days=1)
+    # One run per catch-up: ticks while it waits or runs share its key and request nothing new.
     return dg.RunRequest(
-        run_key=f"deliver-{day}",
-        run_config=dg.RunConfig(ops={"choose_day": DayToDeliver(day=day.isoformat())}),
-        tags={"simulated_day": day.isoformat()},
+        run_key=f"deliver-{first}-through-{through}",
+        run_config=dg.RunConfig(ops={"choose_days": DaysToDeliver(through=through.isoformat())}),
+        tags={"simulated_days": f"{first}...{through}"},
     )

@@ -172,3 +172,16 @@ def test_a_run_of_the_dimensions_alone_succeeds_before_any_sales_exist(resources
     result = run_day(DAYS[0], resources, instance, selection=dims)
     assert result.success
     assert {e.asset_key for e in result.get_asset_materialization_events()} == set(dims)
+
+
+def test_every_dbt_test_says_what_its_failure_means_under_a_readable_name():
+    """Each dbt test is an asset check in the UI: its name says what it asserts, and its description
+    (meta.description) what a failure means and what to do."""
+    from assets.banking.marts import banking_marts
+
+    checks = [spec for marts in (retail_marts, banking_marts) for spec in marts.check_specs]
+    assert len(checks) >= 20
+    undescribed = [spec.name for spec in checks if len(spec.description or "") < 40]
+    assert not undescribed, undescribed
+    generated = [spec.name for spec in checks if spec.name.startswith(("unique_", "not_null_", "accepted_values_", "relationships_"))]
+    assert not generated, generated

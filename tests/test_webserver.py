@@ -52,7 +52,7 @@ def test_the_api_lists_the_graph_its_checks_sensors_and_schedules(platform):
     assert {"retail_silver_pos_lines", "warehouse/retail/silver_pos_lines", "marts/retail/fact_sales", "banking_gold_monthly_interest"} <= set(assets)
     checks = {c["name"]: c for c in assets["retail_silver_pos_lines"]["assetChecksOrError"]["checks"]}
     assert checks["error_budget"]["blocking"] and checks["error_budget"]["description"]
-    assert {"unique_fact_sales_sales_key"} <= {c["name"] for c in assets["marts/retail/fact_sales"]["assetChecksOrError"]["checks"]}
+    assert {"fact_sales_has_one_row_per_receipt_line"} <= {c["name"] for c in assets["marts/retail/fact_sales"]["assetChecksOrError"]["checks"]}
     assert {s["name"] for s in repository["sensors"]} == {"alert_sensor", "banking_landing_sensor", "marts_automation_sensor", "retail_landing_sensor"}
     assert "simulated_delivery_schedule" in {s["name"] for s in repository["schedules"]}
     assert all(s["description"] for s in [*repository["sensors"], *repository["schedules"]])

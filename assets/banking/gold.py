@@ -65,7 +65,7 @@ def banking_gold_account_daily(context: dg.AssetExecutionContext, lake: LakeStor
     day = date.fromisoformat(partition)
     balances = ["account_id", "account_type", "balance"]  # of a snapshot's columns, the ledger needs these
     current_key, closing = own_input(lake, schemas.SILVER_ACCOUNTS, partition)
-    require(context.asset_key.to_user_string(), partition, [closing, _own_transactions(lake, partition)],
+    require(context, [closing, _own_transactions(lake, partition)],
             "The ledger reconciles the day's transactions to the day's closing snapshot.")
     current = lake.read_parquet(current_key, columns=balances)
     # Only yesterday's closing opens the day: an older snapshot would make every account that moved in
@@ -114,7 +114,7 @@ def banking_gold_account_daily(context: dg.AssetExecutionContext, lake: LakeStor
 def banking_gold_fraud_alerts(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     day = date.fromisoformat(partition)
-    require(context.asset_key.to_user_string(), partition, [_own_transactions(lake, partition)], "Fraud alerts are the day's transactions flagged.")
+    require(context, [_own_transactions(lake, partition)], "Fraud alerts are the day's transactions flagged.")
     columns = ["transaction_id", "account_id", "timestamp", "amount", "type", "channel", "merchant_id"]
     transactions = _transactions(lake, partition, columns)
     earlier = [(day - timedelta(days=n)).isoformat() for n in range(1, FRAUD_MERCHANT_LOOKBACK_DAYS + 1)]
@@ -145,7 +145,7 @@ def banking_gold_fraud_alerts(context: dg.AssetExecutionContext, lake: LakeStora
 def banking_gold_daily_summary(context: dg.AssetExecutionContext, lake: LakeStorage):
     partition = context.partition_key
     accounts_key, accounts_used = own_input(lake, schemas.SILVER_ACCOUNTS, partition)
-    require(context.asset_key.to_user_string(), partition, [_own_transactions(lake, partition), accounts_used],
+    require(context, [_own_transactions(lake, partition), accounts_used],
             "The summary groups the day's transactions by the type of their account in the day's snapshot.")
     transactions = _transactions(lake, partition, ["account_id", "amount", "channel"])
     accounts = lake.read_parquet(accounts_key, columns=["account_id", "account_type"])
@@ -182,7 +182,7 @@ def banking_gold_loan_risk(context: dg.AssetExecutionContext, lake: LakeStorage)
     loans_key, book = own_input(lake, schemas.SILVER_LOANS, partition)
     scores_key, scores_used = snapshot_input(lake, schemas.SILVER_BUREAU_SCORES, day.replace(day=1).isoformat())
     unemployment, observed, indicators_used = _unemployment(lake, partition)
-    require(context.asset_key.to_user_string(), partition, [book, scores_used, indicators_used],
+    require(context, [book, scores_used, indicators_used],
             "Risk is of the day's own loan book, and PD depends on the credit score and the unemployment rate (DOMAIN.md §3.3).")
     loans = lake.read_parquet(loans_key)
     gold = risk.loan_risk(day, loans, lake.read_parquet(scores_key, columns=["customer_id", "score"]), unemployment)

@@ -40,13 +40,13 @@ def own_input(lake: LakeStorage, dataset: Dataset, partition: str) -> tuple[str,
     return key, Input(dataset.name, partition, partition if lake.exists(key) else None)
 
 
-def require(asset: str, partition: str, inputs: list[Input], why: str) -> None:
-    """Refuses to build `asset` for `partition` when any input has no good value to use."""
+def require(context: dg.AssetExecutionContext, inputs: list[Input], why: str) -> None:
+    """Refuses to build the asset's partition when any input has no good value to use."""
     absent = [i for i in inputs if i.used is None]
     if absent:
         names = ", ".join(f"{i.name} for {i.wanted}" for i in absent)
         raise dg.Failure(
-            description=f"{asset} is not built for {partition}: no good {names} is published. {why} "
+            description=f"{context.asset_key.to_user_string()} is not built for {context.partition_key}: no good {names} is published. {why} "
             "Materialize the missing input, and this partition is rebuilt when it arrives.",
             metadata={"missing_inputs": dg.MetadataValue.json([i.name for i in absent])},
             allow_retries=False,

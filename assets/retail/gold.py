@@ -25,9 +25,8 @@ LINE_COLUMNS = ["transaction_date", "store_id", "receipt_id", "product_barcode",
 
 
 def _day_lines_key(context: dg.AssetExecutionContext, lake: LakeStorage) -> str:
-    partition = context.partition_key
-    key, lines = own_input(lake, schemas.SILVER_POS_LINES, partition)
-    require(context.asset_key.to_user_string(), partition, [lines], "Gold aggregates the day's published POS lines.")
+    key, lines = own_input(lake, schemas.SILVER_POS_LINES, context.partition_key)
+    require(context, [lines], "Gold aggregates the day's published POS lines.")
     return key
 
 
@@ -39,9 +38,8 @@ def _day_lines(context: dg.AssetExecutionContext, lake: LakeStorage) -> pl.DataF
 def _snapshots(context: dg.AssetExecutionContext, lake: LakeStorage, *datasets) -> tuple[list[pl.DataFrame], dg.AssetCheckResult]:
     """The latest good reference snapshots at or before the day (those POS silver was validated
     against), and the inputs_current warning naming any that is older than the day."""
-    partition = context.partition_key
-    found = [snapshot_input(lake, dataset, partition) for dataset in datasets]
-    require(context.asset_key.to_user_string(), partition, [used for _, used in found], "Gold joins the day's lines to this reference data.")
+    found = [snapshot_input(lake, dataset, context.partition_key) for dataset in datasets]
+    require(context, [used for _, used in found], "Gold joins the day's lines to this reference data.")
     return [lake.read_parquet(key) for key, _ in found], inputs_check([used for _, used in found])
 
 
